@@ -1,0 +1,22 @@
+"""skloss: scikit-learn compatible linear models on pluggable losses.
+
+Every estimator minimises the weighted mean of a loss of the raw output
+``z = X W + b`` plus ``alpha / 2 * ||W||^2``, with one shared L-BFGS-B core.
+The losses live in :mod:`skloss.losses`.
+"""
+
+from . import losses
+from ._classification import SigmoidClassifier, SoftmaxClassifier
+from ._regression import LinearGaussianRegressor, LinearRegressor, MedianRegressor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LinearRegressor",
+    "LinearGaussianRegressor",
+    "MedianRegressor",
+    "SigmoidClassifier",
+    "SoftmaxClassifier",
+    "losses",
+    "__version__",
+]

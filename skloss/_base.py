@@ -1,0 +1,155 @@
+"""Plumbing shared by every skloss estimator: validation, fitting, prediction."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    check_scalar,
+    validate_data,
+)
+
+from ._fit import fit_linear_model
+from ._loss_resolution import resolve_loss
+
+
+class LinearModelBase(BaseEstimator):
+    """Base class: a linear raw output ``z = X coef_.T + intercept_`` and a loss.
+
+    Subclasses set ``_named_losses`` and ``_target_kind``, and implement
+    ``_encode_target`` (y -> the 2-d target the loss expects, setting any
+    label attributes) and ``_store_params`` (fitted (W, b) -> ``coef_`` and
+    ``intercept_``) together with ``_fitted_params`` (its inverse).
+    """
+
+    _named_losses: dict = {}
+    _target_kind = "continuous"
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+
+    def _loss_param(self):
+        """The loss as the user specified it (estimators with a fixed loss override)."""
+        return self.loss
+
+    def _validate_params(self):
+        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
+        if not np.isfinite(self.alpha):
+            raise ValueError(f"alpha must be finite, got {self.alpha!r}.")
+        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
+        check_scalar(self.tol, "tol", numbers.Real, min_val=0.0, include_boundaries="neither")
+        for name in ("fit_intercept", "warm_start"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by minimising the penalised mean loss.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; CSR and CSC matrices are used without densifying.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; all ones if None. An integer weight has the
+            same effect as repeating the sample.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        # A failed fit restores the estimator's previous state, so it never
+        # leaves a half-fitted model behind.
+        state = dict(self.__dict__)
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit(self, X, y, sample_weight):
+        self._validate_params()
+        loss = resolve_loss(
+            self._loss_param(), self._named_losses, self._target_kind, type(self).__name__
+        )
+        X, y = self._validate_data_and_target(X, y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        target = self._encode_target(y, sample_weight)
+
+        coef_init = intercept_init = None
+        if self.warm_start and hasattr(self, "coef_"):
+            coef_init, intercept_init = self._fitted_params()
+            expected = (X.shape[1], target.shape[1])
+            if coef_init.shape != expected:
+                raise ValueError(
+                    f"warm_start=True needs the same number of features and outputs as "
+                    f"the previous fit: coefficients of shape {expected} were needed, "
+                    f"the previous fit has {coef_init.shape}. Set warm_start=False."
+                )
+            if not self.fit_intercept:
+                intercept_init = np.zeros_like(intercept_init)
+
+        result = fit_linear_model(
+            X,
+            target,
+            loss,
+            sample_weight=sample_weight,
+            alpha=float(self.alpha),
+            fit_intercept=bool(self.fit_intercept),
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+        )
+        self.loss_ = loss
+        self.n_iter_ = result.n_iter
+        self.objective_ = result.objective
+        self._store_params(result.coef, result.intercept)
+        return self
+
+    def _validate_data_and_target(self, X, y):
+        return validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=self._target_kind == "continuous",
+        )
+
+    def _raw_output(self, X):
+        """Validated X mapped to the raw output, shape (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        coef, intercept = self._fitted_params()
+        return np.asarray(X @ coef.astype(X.dtype, copy=False), dtype=float) + intercept
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coef_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,349 @@
+"""Classifiers: sigmoid (binary, multilabel) and softmax (multiclass) output units."""
+
+import numpy as np
+from scipy.special import log_expit, log_softmax
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ._base import LinearModelBase
+from .losses import (
+    BernoulliLogLoss,
+    MultinoulliLogLoss,
+    SigmoidSquaredError,
+    SoftmaxSquaredError,
+)
+
+_CLASSIFIER_OBJECTIVE_DOC = r"""
+    The coefficients minimise
+
+    .. math::
+
+        \frac{\sum_i s_i\, l(y_i, x_i W + b)}{\sum_i s_i}
+        + \frac{\alpha}{2} \|W\|_F^2
+
+    over the coefficients :math:`W` and the unpenalised intercept :math:`b`,
+    with :math:`s_i` the sample weights and :math:`z = x W + b` the logits."""
+
+_COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
+        Strength of the L2 penalty :math:`\frac{\alpha}{2}\|W\|^2` on the mean
+        loss; ``alpha`` here equals
+        ``LogisticRegression(C=1 / (alpha * n_samples))``. Keep it positive on
+        separable data, where the unpenalised log-loss has no minimiser.
+    fit_intercept : bool, default=True
+        Whether to fit the (unpenalised) intercept.
+    max_iter : int, default=1000
+        Maximum number of L-BFGS iterations.
+    tol : float, default=1e-5
+        L-BFGS stops when the largest gradient entry falls below ``tol``.
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients."""
+
+
+class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alpha=1e-4,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+    ):
+        self.loss = loss
+        super().__init__(
+            alpha=alpha,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+        )
+
+    def _store_params(self, coef, intercept):
+        self.coef_, self.intercept_ = coef.T, intercept
+
+    def _fitted_params(self):
+        return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
+
+    def predict_proba(self, X):
+        """Predicted class probabilities, computed from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+            Columns follow ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+
+class SigmoidClassifier(_LinearClassifierBase):
+    __doc__ = r"""Binary and multilabel classifier with a sigmoid output unit.
+
+    Each label is a Bernoulli variable whose logit is linear in :math:`x`:
+    :math:`P(y_j = 1 \mid x) = \sigma(x W_j + b_j)`. With the default
+    log-loss this is (L2-penalised) logistic regression.
+    {objective}
+
+    For ``loss="log_loss"``, :math:`l(y, z) = \sum_j \operatorname{{softplus}}(z_j) - y_j z_j`;
+    for ``loss="squared_error"``, :math:`l(y, z) = \frac{{1}}{{2}}\sum_j (\sigma(z_j) - y_j)^2`.
+
+    Parameters
+    ----------
+    loss : str or Loss, default="log_loss"
+        ``"log_loss"`` (:class:`~skloss.losses.BernoulliLogLoss`),
+        ``"squared_error"`` (:class:`~skloss.losses.SigmoidSquaredError`, the
+        saturating counter-example), or any :class:`~skloss.losses.Loss` on a
+        sigmoid output unit.
+    {common}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,) or (n_labels,)
+        The two class labels (the second is the positive class), or
+        ``arange(n_labels)`` for a multilabel indicator target.
+    coef_ : ndarray of shape (1, n_features) or (n_labels, n_features)
+    intercept_ : ndarray of shape (1,) or (n_labels,)
+    loss_ : Loss
+        The loss that was fitted, resolved from ``loss``.
+    n_iter_ : int
+        Number of L-BFGS iterations run.
+    objective_ : float
+        Value of the objective at the fitted coefficients.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    SoftmaxClassifier : Multiclass targets.
+    sklearn.linear_model.LogisticRegression : The same model for log-loss.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skloss import SigmoidClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), SigmoidClassifier(alpha=1e-3))
+    >>> model.fit(X, y).score(X, y) > 0.97
+    True
+    """.format(objective=_CLASSIFIER_OBJECTIVE_DOC, common=_COMMON_PARAMETERS_DOC)
+
+    _named_losses = {"log_loss": BernoulliLogLoss, "squared_error": SigmoidSquaredError}
+    _target_kind = "binary"
+
+    def _encode_target(self, y, sample_weight):
+        self._multilabel = y.ndim == 2 and y.shape[1] > 1
+        if self._multilabel:
+            if type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    "SigmoidClassifier takes a 1-d y of two classes or a 2-d multilabel "
+                    f"indicator matrix of 0/1 values; got a 2-d y of type {type_of_target(y)!r}. "
+                    "Use SoftmaxClassifier for multiclass targets."
+                )
+            self.classes_ = np.arange(y.shape[1])
+            return np.asarray(y, dtype=float)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) > 2:
+            raise ValueError(
+                "Only binary classification is supported. SigmoidClassifier got y with "
+                f"{len(classes)} classes; use SoftmaxClassifier for multiclass targets, "
+                "or pass a multilabel indicator matrix for independent binary labels."
+            )
+        present = np.unique(y[sample_weight > 0])
+        if len(present) < 2:
+            raise ValueError(
+                "SigmoidClassifier needs samples of 2 classes with positive weight; got "
+                f"only one class: {present.tolist()}."
+            )
+        self.classes_ = classes
+        return (y == self.classes_[1]).astype(float)[:, np.newaxis]
+
+    def decision_function(self, X):
+        """Logits of the positive class (of each label, for multilabel).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        raw = self._raw_output(X)
+        return raw if self._multilabel else raw[:, 0]
+
+    def predict_log_proba(self, X):
+        """Log-probabilities, computed from the logits (never log of a sigmoid).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, 2) or (n_samples, n_labels)
+            For binary y, columns follow ``classes_``; for multilabel y,
+            column j is the log-probability that label j is present.
+        """
+        raw = self._raw_output(X)
+        if self._multilabel:
+            return log_expit(raw)
+        return np.hstack([log_expit(-raw), log_expit(raw)])
+
+    def predict_proba(self, X):
+        """Predicted probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2) or (n_samples, n_labels)
+            For binary y, columns follow ``classes_``; for multilabel y,
+            column j is the probability that label j is present.
+        """
+        return super().predict_proba(X)
+
+    def predict(self, X):
+        """Predicted class labels (a 0/1 indicator matrix for multilabel).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        raw = self._raw_output(X)
+        if self._multilabel:
+            return (raw > 0).astype(int)
+        return self.classes_[(raw[:, 0] > 0).astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class SoftmaxClassifier(_LinearClassifierBase):
+    __doc__ = r"""Multiclass classifier with a softmax output unit.
+
+    The class is a multinoulli variable whose logits are linear in
+    :math:`x`: :math:`P(y = k \mid x) = \operatorname{{softmax}}(x W + b)_k`.
+    With the default log-loss this is (L2-penalised) multinomial logistic
+    regression.
+    {objective}
+
+    For ``loss="log_loss"``, :math:`l(y, z) = \operatorname{{logsumexp}}(z) - z_y`;
+    for ``loss="squared_error"``,
+    :math:`l(y, z) = \frac{{1}}{{2}}\|\operatorname{{softmax}}(z) - \operatorname{{onehot}}(y)\|^2`.
+
+    Parameters
+    ----------
+    loss : str or Loss, default="log_loss"
+        ``"log_loss"`` (:class:`~skloss.losses.MultinoulliLogLoss`),
+        ``"squared_error"`` (:class:`~skloss.losses.SoftmaxSquaredError`, the
+        saturating counter-example), or any :class:`~skloss.losses.Loss` on a
+        softmax output unit.
+    {common}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_classes, n_features)
+        One row per class, also for two classes (softmax has a logit per
+        class). The logits are invariant to a common shift; the fit keeps
+        the intercepts summing to zero.
+    intercept_ : ndarray of shape (n_classes,)
+    loss_ : Loss
+        The loss that was fitted, resolved from ``loss``.
+    n_iter_ : int
+        Number of L-BFGS iterations run.
+    objective_ : float
+        Value of the objective at the fitted coefficients.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    SigmoidClassifier : Binary and multilabel targets.
+    sklearn.linear_model.LogisticRegression : The same model for log-loss.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skloss import SoftmaxClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = SoftmaxClassifier(alpha=1e-3).fit(X, y)
+    >>> model.predict_proba(X[:1]).round(2)
+    array([[0.97, 0.03, 0.  ]])
+    """.format(objective=_CLASSIFIER_OBJECTIVE_DOC, common=_COMMON_PARAMETERS_DOC)
+
+    _named_losses = {"log_loss": MultinoulliLogLoss, "squared_error": SoftmaxSquaredError}
+    _target_kind = "categorical"
+
+    def _encode_target(self, y, sample_weight):
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        present = np.unique(y[sample_weight > 0])
+        if len(present) < 2:
+            raise ValueError(
+                "SoftmaxClassifier needs samples of at least 2 classes with positive "
+                f"weight; got only one class: {present.tolist()}."
+            )
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        return (codes[:, np.newaxis] == np.arange(len(self.classes_))).astype(float)
+
+    def decision_function(self, X):
+        """Logits of each class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            For two classes, the scikit-learn convention: one column, the
+            log-odds ``z_1 - z_0`` of the second class.
+        """
+        raw = self._raw_output(X)
+        return raw[:, 1] - raw[:, 0] if raw.shape[1] == 2 else raw
+
+    def predict_log_proba(self, X):
+        """Log-probabilities, computed from the logits (log-softmax).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return log_softmax(self._raw_output(X), axis=1)
+
+    def predict(self, X):
+        """Most probable class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        raw = self._raw_output(X)
+        return self.classes_[np.argmax(raw, axis=1)]

@@ -1,0 +1,257 @@
+"""Exact finish for losses that are linear on each side of a kink at ``raw == y``.
+
+The absolute-error and pinball losses make the fitting problem a linear
+program (``alpha = 0``) or a quadratic program (``alpha > 0``). Smoothing
+continuation brings L-BFGS close to the optimum; this module then jumps onto
+it and proves it optimal:
+
+- ``alpha = 0``: the samples with the smallest residuals give a vertex
+  (``n_params`` residuals exactly zero). Its dual multipliers say whether it
+  is optimal; if not, simplex pivots (the Barrodale-Roberts line search
+  along an edge) move to a better vertex until it is.
+- ``alpha > 0``: the samples inside the last smoothing zone are held at
+  zero residual and all others keep their side; the KKT system of that
+  equality-constrained quadratic program gives the candidate.
+
+Either way, a candidate is certified when the KKT conditions of the
+non-smooth convex problem hold exactly: each kink sample's multiplier lies
+in its loss's subdifferential, and no other sample crossed its kink.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+
+# The steps solve dense systems in about n_params unknowns.
+MAX_PARAMS = 2000
+_MAX_PIVOTS_PER_PARAM = 4
+
+
+class _Column:
+    """One output column of the problem, with the intercept as a last feature."""
+
+    def __init__(self, objective, j):
+        X, y, loss = objective.X, objective.y, objective.loss
+        self.X = X
+        self.fit_intercept = objective.fit_intercept
+        self.alpha = objective.alpha
+        self.y = y[:, j]
+        self.weight = objective.sample_weight / np.sum(objective.sample_weight)
+        y_j = y[:, [j]]
+        # Weighted one-sided loss gradients with respect to raw; constant
+        # on each side because the loss is linear there.
+        self.below = loss.gradient(y_j, y_j - 1.0)[:, 0] * self.weight  # raw < y
+        self.above = loss.gradient(y_j, y_j + 1.0)[:, 0] * self.weight  # raw > y
+        self.n_params = X.shape[1] + int(self.fit_intercept)
+        self.active = self.weight > 0
+        self.objective = objective
+        self.j = j
+
+    def rows(self, index):
+        rows = self.X[index]
+        rows = rows.toarray() if scipy.sparse.issparse(rows) else np.asarray(rows)
+        rows = rows.astype(float)
+        if self.fit_intercept:
+            rows = np.hstack([rows, np.ones((len(index), 1))])
+        return rows
+
+    def matvec(self, beta):
+        coef = beta[: self.X.shape[1]]
+        raw = np.asarray(self.X @ coef.astype(self.X.dtype, copy=False), dtype=float)
+        return raw + (beta[-1] if self.fit_intercept else 0.0)
+
+    def rmatvec(self, g):
+        out = np.asarray(self.X.T @ g.astype(self.X.dtype, copy=False), dtype=float).ravel()
+        return np.append(out, g.sum()) if self.fit_intercept else out
+
+    def split(self, beta):
+        if self.fit_intercept:
+            return beta[:-1], beta[-1]
+        return beta, 0.0
+
+    def value(self, beta):
+        residual = self.y - self.matvec(beta)
+        loss = np.where(residual > 0, self.below, self.above) * -residual
+        coef = beta[: self.X.shape[1]]
+        return float(loss.sum()) + 0.5 * self.alpha * float(coef @ coef)
+
+    def off_kink_gradient(self, residual, kinks):
+        """Summed gradient of the samples not on a kink, in parameter space."""
+        g = np.where(residual > 0, self.below, self.above)
+        g[kinks] = 0.0
+        return self.rmatvec(g)
+
+    def certified(self, beta, kinks, multiplier, residual_before, scale):
+        """KKT conditions: multipliers in range, nobody else crossed a kink."""
+        low = np.minimum(self.below[kinks], self.above[kinks])
+        high = np.maximum(self.below[kinks], self.above[kinks])
+        slack = 1e-9 * max(np.max(np.abs(self.below)), np.max(np.abs(self.above)))
+        residual = self.y - self.matvec(beta)
+        side_slack = 1e-9 * scale
+        crossed = ((residual_before > 0) & (residual < -side_slack)) | (
+            (residual_before <= 0) & (residual > side_slack)
+        )
+        crossed[kinks] = False
+        return bool(
+            np.all(multiplier >= low - slack)
+            and np.all(multiplier <= high + slack)
+            and not np.any(crossed & self.active)
+        )
+
+
+def kink_step(objective, theta, width, scale):
+    """Jump from a smoothed solution onto the exact optimum, if it can be found.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+        With a loss whose ``kink_at_target`` is True.
+    theta : ndarray
+        Optimizer vector of the smoothed solution.
+    width : float
+        Half-width of the last smoothing zone.
+    scale : float
+        Typical residual size, for tolerances.
+
+    Returns
+    -------
+    theta : ndarray
+        The best of the smoothed solution and the exact candidates, in
+        each output column, by the true objective.
+    certified : bool
+        Whether every output column is proven optimal.
+    """
+    n_params = objective.n_features + int(objective.fit_intercept)
+    if n_params > MAX_PARAMS:
+        return theta, False
+    coef, intercept = objective.unpack(theta)
+    new_coef, new_intercept = coef.copy(), intercept.copy()
+    certified = True
+    for j in range(objective.n_outputs):
+        column = _Column(objective, j)
+        beta = np.append(coef[:, j], intercept[j]) if column.fit_intercept else coef[:, j]
+        if objective.alpha == 0:
+            candidate = _simplex(column, beta, scale)
+        else:
+            candidate = _qp_step(column, beta, width, scale)
+        if candidate is None:
+            certified = False
+            continue
+        beta_new, column_certified = candidate
+        if column_certified or column.value(beta_new) <= column.value(beta):
+            new_coef[:, j], new_intercept[j] = column.split(beta_new)
+        certified &= column_certified
+    return objective.pack(new_coef, new_intercept), certified
+
+
+def _solve(matrix, rhs):
+    """Solution of a square system, or None if it is singular or ill-conditioned.
+
+    A near-singular basis (duplicated or collinear features) gives no
+    trustworthy vertex; the caller then keeps the smoothed solution.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+        try:
+            solution = scipy.linalg.solve(matrix, rhs, check_finite=False)
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError):
+            return None
+    return solution if np.all(np.isfinite(solution)) else None
+
+
+def _qp_step(column, beta, width, scale):
+    """Equality-constrained QP step for ``alpha > 0``; see the module docstring."""
+    residual = column.y - column.matvec(beta)
+    kinks = np.flatnonzero(column.active & (np.abs(residual) <= width))
+    if len(kinks) == 0 or len(kinks) > column.n_params:
+        return None
+    rows = column.rows(kinks)
+    c = column.off_kink_gradient(residual, kinks)
+    penalty = np.full(column.n_params, column.alpha)
+    if column.fit_intercept:
+        penalty[-1] = 0.0
+    p, k = column.n_params, len(kinks)
+    # [[alpha P, A^T], [A, 0]] [beta; lambda] = [-c; y_K]
+    kkt = np.zeros((p + k, p + k))
+    kkt[:p, :p] = np.diag(penalty)
+    kkt[:p, p:] = rows.T
+    kkt[p:, :p] = rows
+    solution = _solve(kkt, np.concatenate([-c, column.y[kinks]]))
+    if solution is None:
+        return None
+    beta_new, multiplier = solution[:p], solution[p:]
+    return beta_new, column.certified(beta_new, kinks, multiplier, residual, scale)
+
+
+def _simplex(column, beta, scale):
+    """Vertex from the smallest residuals, then simplex pivots to the optimum."""
+    residual = column.y - column.matvec(beta)
+    order = np.argsort(np.where(column.active, np.abs(residual), np.inf))
+    basis = np.sort(order[: column.n_params])
+    if not np.all(column.active[basis]):
+        return None
+    rows = column.rows(basis)
+    beta = _solve(rows, column.y[basis])
+    if beta is None:
+        return None
+
+    for _ in range(_MAX_PIVOTS_PER_PARAM * column.n_params + 10):
+        residual = column.y - column.matvec(beta)
+        residual[basis] = 0.0
+        c = column.off_kink_gradient(residual, basis)
+        # Stationarity c + A^T lambda = 0 gives the kink multipliers.
+        multiplier = _solve(rows.T, -c)
+        if multiplier is None:
+            return None
+        low = np.minimum(column.below[basis], column.above[basis])
+        high = np.maximum(column.below[basis], column.above[basis])
+        violation = np.maximum(multiplier - high, low - multiplier)
+        leaving = int(np.argmax(violation))
+        slack = 1e-9 * max(np.max(np.abs(column.below)), np.max(np.abs(column.above)))
+        if violation[leaving] <= slack:
+            return beta, column.certified(beta, basis, multiplier, residual, scale)
+        pivot = _pivot(column, rows, basis, beta, residual, multiplier, leaving, high, low)
+        if pivot is None:
+            return None
+        basis, rows, beta = pivot
+    return beta, False
+
+
+def _pivot(column, rows, basis, beta, residual, multiplier, leaving, high, low):
+    """One simplex pivot: release basis sample ``leaving``, line-search the edge."""
+    # Release the kink towards the side that lowers the objective: raw of
+    # the leaving sample goes up if its multiplier exceeds the upper slope.
+    up = multiplier[leaving] > high[leaving]
+    direction_sign = 1.0 if up else -1.0
+    unit = np.zeros(len(basis))
+    unit[leaving] = direction_sign
+    direction = _solve(rows, unit)
+    if direction is None:
+        return None
+    # Directional derivative at t = 0+ (negative: a descent edge).
+    slope = (high[leaving] - multiplier[leaving]) if up else (multiplier[leaving] - low[leaving])
+    change = column.matvec(direction)  # d raw / dt
+    in_basis = np.zeros(len(residual), dtype=bool)
+    in_basis[basis] = True
+    moving = column.active & ~in_basis & (change != 0)
+    # Residual y - raw reaches zero at t = residual / change.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(moving, residual / change, -1.0)
+    candidates = np.flatnonzero(moving & (t >= 0))
+    if len(candidates) == 0:
+        return None
+    candidates = candidates[np.argsort(t[candidates], kind="stable")]
+    # Crossing a kink raises the slope by the jump in that sample's gradient.
+    jumps = (column.above[candidates] - column.below[candidates]) * np.abs(change[candidates])
+    reached = np.flatnonzero(slope + np.cumsum(jumps) >= 0)
+    if len(reached) == 0:
+        return None
+    entering = candidates[reached[0]]
+    beta = beta + t[entering] * direction
+    basis = basis.copy()
+    basis[leaving] = entering
+    rows = rows.copy()
+    rows[leaving] = column.rows(np.array([entering]))[0]
+    return basis, rows, beta

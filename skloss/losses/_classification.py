@@ -1,0 +1,158 @@
+"""Classification losses on sigmoid and softmax output units.
+
+Every log-likelihood here is computed from the logits (softplus,
+logsumexp): log(sigmoid(z)) and log(softmax(z)) lose all precision, and
+overflow to -inf, for confident predictions.
+"""
+
+import numpy as np
+from scipy.special import expit, logsumexp, softmax
+
+from ._base import Loss
+from ._output_units import Sigmoid, Softmax
+from ._weighted import weighted_mean
+
+__all__ = [
+    "BernoulliLogLoss",
+    "SigmoidSquaredError",
+    "MultinoulliLogLoss",
+    "SoftmaxSquaredError",
+]
+
+# Class frequencies are clipped away from 0 and 1 before taking logs, so that
+# a label that never (or always) occurs starts from a large finite logit.
+_FREQUENCY_FLOOR = 1e-10
+
+
+def _logit(p):
+    p = np.clip(p, _FREQUENCY_FLOOR, 1.0 - _FREQUENCY_FLOOR)
+    return np.log(p) - np.log1p(-p)
+
+
+class BernoulliLogLoss(Loss):
+    r"""Log-loss of independent Bernoulli outputs on sigmoid logits.
+
+    :math:`l(y, z) = \sum_j \operatorname{softplus}(z_j) - y_j z_j`, the
+    negative log-likelihood of :math:`y_j \sim \text{Bernoulli}(\sigma(z_j))`,
+    for 0/1 targets ``y`` (one column per label).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skloss.losses import BernoulliLogLoss
+    >>> BernoulliLogLoss().loss(np.array([[1.0], [1.0]]), np.array([[0.0], [-1e6]]))
+    array([6.93147181e-01, 1.00000000e+06])
+    """
+
+    output_unit = Sigmoid()
+
+    def loss(self, y, raw):
+        return np.sum(np.logaddexp(0.0, raw) - y * raw, axis=1)
+
+    def gradient(self, y, raw):
+        return expit(raw) - y
+
+    def init_raw(self, y, sample_weight):
+        return _logit(weighted_mean(y, sample_weight))
+
+
+class SigmoidSquaredError(Loss):
+    r"""Half squared error between sigmoid probabilities and 0/1 targets.
+
+    :math:`l(y, z) = \frac{1}{2}\sum_j (\sigma(z_j) - y_j)^2`. Its gradient
+    :math:`(\sigma - y)\,\sigma(1 - \sigma)` vanishes when the sigmoid
+    saturates, even when the prediction is confidently wrong, so models
+    trained with it learn slowly from their worst mistakes. It is provided
+    for comparison with :class:`BernoulliLogLoss`, which does not saturate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skloss.losses import SigmoidSquaredError
+    >>> SigmoidSquaredError().gradient(np.array([[1.0]]), np.array([[-30.0]]))
+    array([[-9.35762297e-14]])
+    """
+
+    output_unit = Sigmoid()
+
+    def loss(self, y, raw):
+        return 0.5 * np.sum((expit(raw) - y) ** 2, axis=1)
+
+    def gradient(self, y, raw):
+        p = expit(raw)
+        # sigma(z) (1 - sigma(z)) = sigma(z) sigma(-z), without cancellation.
+        return (p - y) * p * expit(-raw)
+
+    def init_raw(self, y, sample_weight):
+        return _logit(weighted_mean(y, sample_weight))
+
+
+class MultinoulliLogLoss(Loss):
+    r"""Log-loss of a multinoulli (categorical) output on softmax logits.
+
+    :math:`l(y, z) = \operatorname{logsumexp}(z) - \sum_k y_k z_k`, the
+    negative log-likelihood of the class given by the one-hot row ``y``
+    (rows of class probabilities are accepted too).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skloss.losses import MultinoulliLogLoss
+    >>> y = np.array([[1.0, 0.0, 0.0]])
+    >>> MultinoulliLogLoss().loss(y, np.array([[0.0, 0.0, 1e6]]))
+    array([1000000.])
+    """
+
+    output_unit = Softmax()
+
+    def loss(self, y, raw):
+        return logsumexp(raw, axis=1) - np.einsum("ij,ij->i", y, raw)
+
+    def gradient(self, y, raw):
+        return softmax(raw, axis=1) - y
+
+    def loss_gradient(self, y, raw, sample_weight):
+        weight = sample_weight / np.sum(sample_weight)
+        log_normaliser = logsumexp(raw, axis=1, keepdims=True)
+        value = float(weight @ (log_normaliser[:, 0] - np.einsum("ij,ij->i", y, raw)))
+        gradient = np.exp(raw - log_normaliser)
+        gradient -= y
+        gradient *= weight[:, np.newaxis]
+        return value, gradient
+
+    def init_raw(self, y, sample_weight):
+        frequency = np.clip(weighted_mean(y, sample_weight), _FREQUENCY_FLOOR, None)
+        log_frequency = np.log(frequency)
+        # Softmax ignores a common shift: centre, as the penalty-free gradient
+        # then keeps the intercepts summing to zero.
+        return log_frequency - log_frequency.mean()
+
+
+class SoftmaxSquaredError(Loss):
+    r"""Half squared error between softmax probabilities and one-hot targets.
+
+    :math:`l(y, z) = \frac{1}{2}\|\operatorname{softmax}(z) - y\|^2`. Like
+    :class:`SigmoidSquaredError` it saturates when the softmax is confident;
+    it is provided for comparison with :class:`MultinoulliLogLoss`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skloss.losses import SoftmaxSquaredError
+    >>> SoftmaxSquaredError().loss(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]]))
+    array([0.25])
+    """
+
+    output_unit = Softmax()
+
+    def loss(self, y, raw):
+        return 0.5 * np.sum((softmax(raw, axis=1) - y) ** 2, axis=1)
+
+    def gradient(self, y, raw):
+        p = softmax(raw, axis=1)
+        residual = p - y
+        # Jacobian of softmax is diag(p) - p p^T, applied to the residual.
+        return p * (residual - np.einsum("ij,ij->i", p, residual)[:, np.newaxis])
+
+    def init_raw(self, y, sample_weight):
+        return MultinoulliLogLoss.init_raw(self, y, sample_weight)
