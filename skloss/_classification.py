@@ -282,12 +282,18 @@ class SoftmaxClassifier(_LinearClassifierBase):
 
     Examples
     --------
+    The same model as scikit-learn's multinomial logistic regression:
+
+    >>> import numpy as np
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from skloss import SoftmaxClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> model = SoftmaxClassifier(alpha=1e-3).fit(X, y)
-    >>> model.predict_proba(X[:1]).round(2)
-    array([[0.97, 0.03, 0.  ]])
+    >>> model = SoftmaxClassifier(alpha=1e-2, tol=1e-8).fit(X, y)
+    >>> reference = LogisticRegression(C=1 / (1e-2 * len(y)), tol=1e-8, max_iter=1000)
+    >>> reference = reference.fit(X, y)
+    >>> bool(np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() < 1e-4)
+    True
     """.format(objective=_CLASSIFIER_OBJECTIVE_DOC, common=_COMMON_PARAMETERS_DOC)
 
     _named_losses = {"log_loss": MultinoulliLogLoss, "squared_error": SoftmaxSquaredError}

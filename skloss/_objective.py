@@ -8,12 +8,13 @@ r"""The training objective of every skloss estimator, as a function of one vecto
 This module is the only place that multiplies by ``X`` during training.
 
 The optimizer does not see ``(W, b)`` but ``theta = [V.ravel(), c]`` with
-``W = V / sigma`` and ``b = c - mu W``, where ``mu`` and ``sigma`` are the
-weighted column means and standard deviations of ``X``. That is the model
-on standardised features, computed without forming them (no copy of X, and
-sparse X stays sparse). The objective is the same function of ``(W, b)``,
-so its minimiser does not change; L-BFGS just sees a far better
-conditioned problem when features have very different scales or means.
+``W = V / sigma`` and ``b = c - mu W``, where ``mu`` are the weighted column
+means of ``X`` and ``sigma = sqrt(std^2 + alpha)`` with ``std`` the weighted
+column standard deviations. That is the model on standardised features,
+computed without forming them (no copy of X, and sparse X stays sparse).
+The objective is the same function of ``(W, b)``, so its minimiser does not
+change; L-BFGS just sees a far better conditioned problem when features
+have very different scales or means.
 """
 
 import numpy as np
@@ -69,9 +70,14 @@ class LinearObjective:
         self.n_features = X.shape[1]
         self.n_outputs = y.shape[1]
         mean, std = column_moments(X, sample_weight)
-        # Constant columns keep their scale; without an intercept the model
-        # cannot absorb a shift, so features are scaled but not centred.
-        self._scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+        # Scale each coefficient by the square root of (an estimate of) its
+        # Hessian diagonal, std^2 * curvature + alpha, taking the loss's
+        # curvature as 1. Constant columns without a penalty keep scale 1.
+        # Without an intercept the model cannot absorb a shift, so features
+        # are then scaled but not centred.
+        std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 0.0)
+        scale = np.sqrt(std**2 + alpha)
+        self._scale = np.where(scale > 0, scale, 1.0)
         self._shift = mean if fit_intercept else np.zeros(self.n_features)
 
     def pack(self, coef, intercept):
@@ -85,6 +91,9 @@ class LinearObjective:
         """``(coef, intercept)`` of the model from the optimizer vector."""
         split = self.n_features * self.n_outputs
         coef = theta[:split].reshape(self.n_features, self.n_outputs) / self._scale[:, np.newaxis]
+        if not self.fit_intercept:
+            # The intercept entries are inert: the model has no intercept.
+            return coef, np.zeros(self.n_outputs)
         return coef, theta[split:] - self._shift @ coef
 
     def raw_output(self, theta):

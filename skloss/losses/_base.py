@@ -147,7 +147,7 @@ class Loss:
         Parameters
         ----------
         width : float
-            Width of the region around each kink that is rounded off; the
+            Width of the region next to each kink that is rounded off; the
             approximation converges to the loss as ``width`` goes to zero.
 
         Returns

@@ -27,8 +27,8 @@ def check_gradient(loss, y, raw, sample_weight=None, *, step=1e-6, rtol=1e-5):
     step : float, default=1e-6
         Finite-difference step, relative to ``max(1, |raw|)``.
     rtol : float, default=1e-5
-        Largest allowed error, relative to the largest gradient entry (or to
-        1 when the gradient is smaller than that).
+        Largest allowed error, relative to the largest entry of the weighted
+        gradient (or to the largest normalised weight, if that is larger).
 
     Returns
     -------
@@ -61,10 +61,13 @@ def check_gradient(loss, y, raw, sample_weight=None, *, step=1e-6, rtol=1e-5):
     weight = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, float)
     weight = weight / weight.sum()
 
-    value, gradient = loss.loss_gradient(y, raw.copy(), weight)
     per_sample = np.asarray(loss.loss(y, raw))
     if per_sample.shape != (n_samples,):
-        raise AssertionError(f"loss() must return shape ({n_samples},), got {per_sample.shape}.")
+        raise AssertionError(
+            f"loss() must return shape ({n_samples},) (summed over outputs), "
+            f"got {per_sample.shape}."
+        )
+    value, gradient = loss.loss_gradient(y, raw.copy(), weight)
     if gradient.shape != raw.shape:
         raise AssertionError(
             f"loss_gradient() must return a gradient of shape {raw.shape}, got {gradient.shape}."
@@ -86,7 +89,9 @@ def check_gradient(loss, y, raw, sample_weight=None, *, step=1e-6, rtol=1e-5):
         down[:, j] -= h
         numeric[:, j] = weight * (loss.loss(y, up) - loss.loss(y, down)) / (2 * h)
 
-    scale = max(1.0, np.max(np.abs(numeric))) * np.max(weight)
+    # Errors are relative to the largest weighted gradient entry, and never
+    # to less than the largest weight (the size of a unit per-sample slope).
+    scale = max(np.max(np.abs(numeric)), np.max(weight))
     error = 0.0
     for name, analytic in (
         ("loss_gradient()", gradient),

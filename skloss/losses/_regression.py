@@ -1,11 +1,17 @@
 """Regression losses on the identity output unit."""
 
+import numbers
+
 import numpy as np
 
 from ._base import Loss
 from ._weighted import weighted_mean, weighted_quantile
 
 __all__ = ["SquaredError", "AbsoluteError", "Huber", "Pinball"]
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 class SquaredError(Loss):
@@ -71,7 +77,7 @@ class Huber(Loss):
         self.delta = delta
 
     def _check(self):
-        if not (np.isscalar(self.delta) and np.isfinite(self.delta) and self.delta > 0):
+        if not (_is_real(self.delta) and np.isfinite(self.delta) and self.delta > 0):
             raise ValueError(f"Huber delta must be a positive number, got {self.delta!r}.")
 
     def loss(self, y, raw):
@@ -86,6 +92,7 @@ class Huber(Loss):
         return np.clip(raw - y, -self.delta, self.delta)
 
     def init_raw(self, y, sample_weight):
+        self._check()
         return weighted_quantile(y, sample_weight, 0.5)
 
 
@@ -122,7 +129,7 @@ class Pinball(Loss):
 
     def _tau(self):
         tau = self.quantile
-        if not (np.isscalar(tau) and 0 < tau < 1):
+        if not (_is_real(tau) and 0 < tau < 1):
             raise ValueError(
                 f"Pinball quantile must be a number strictly between 0 and 1, got {tau!r}."
             )
@@ -143,7 +150,9 @@ class Pinball(Loss):
         return weighted_quantile(y, sample_weight, self._tau())
 
     def smoothed(self, width):
-        return _SmoothedPinball(self._tau(), self._scale, width)
+        if not (_is_real(width) and width > 0):
+            raise ValueError(f"The smoothing width must be a positive number, got {width!r}.")
+        return _SmoothedPinball(self._tau(), self._scale, float(width))
 
     def kink_scale(self, y, sample_weight):
         raw = weighted_quantile(y, sample_weight, 0.5)
@@ -160,15 +169,14 @@ class AbsoluteError(Pinball):
     Notes
     -----
     The loss has a kink at :math:`y = z`, where L-BFGS's line search
-    breaks down. The fitting core therefore minimises a sequence of
-    smoothed losses, each Huber-like with a quadratic zone of half-width
-    ``width`` around the kink and exact elsewhere, warm-started with a
-    width shrinking by a factor of ten down to 1e-7 of the typical residual
-    size. It then takes one exact step: holding the residual signs of the
-    smoothed solution fixed and the residuals in the quadratic zone at zero,
-    the optimality conditions are a linear system, whose solution is kept if
-    it lowers the true objective. When the signs are right, that step lands
-    on the exact optimum (a vertex of the linear program for ``alpha=0``).
+    breaks down. The fitting core therefore minimises a sequence of smoothed
+    losses (see :meth:`smoothed`), warm-started with a width shrinking by a
+    factor of ten from 1e-1 to 1e-7 of the typical residual size, and after
+    each stage tries an exact step onto the kinks: a vertex of the linear
+    program followed by simplex pivots for ``alpha=0``, the KKT system of the
+    quadratic program for ``alpha>0``. It stops as soon as that step is
+    certified optimal (KKT conditions of the non-smooth problem hold), so the
+    result is the exact optimum, not an approximation.
 
     Examples
     --------
@@ -188,11 +196,12 @@ class AbsoluteError(Pinball):
 
 
 class _SmoothedPinball(Loss):
-    """Pinball loss with a quadratic zone of half-width ``width`` at the kink.
+    """Pinball loss with its kink rounded off over a zone of width ``width``.
 
-    tau r + max(-r, 0) with max(u, 0) replaced by its Huber smoothing
-    h(u) = u^2 / (2 width) on [0, width], u - width / 2 beyond; the value is
-    within ``scale * width / 2`` of the pinball loss.
+    tau r + max(-r, 0) (r = y - raw) with max(u, 0) replaced by its Huber
+    smoothing h(u) = u^2 / (2 width) on [0, width], u - width / 2 beyond:
+    the zone is one-sided, y <= raw <= y + width. The slopes outside it are
+    exact and the value is within ``scale * width / 2`` of the pinball loss.
     """
 
     def __init__(self, tau, scale, width):

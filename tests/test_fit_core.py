@@ -1,0 +1,209 @@
+"""The shared fitting core: objective, gradient, convergence, warm start."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse
+from scipy.optimize import minimize
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from skloss import (
+    LinearGaussianRegressor,
+    LinearRegressor,
+    MedianRegressor,
+    SigmoidClassifier,
+    SoftmaxClassifier,
+)
+from skloss._objective import LinearObjective, column_moments
+from skloss.losses import BernoulliLogLoss, Loss, MultinoulliLogLoss, SquaredError
+
+RNG = np.random.default_rng(1)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    "loss, make_y",
+    [
+        (SquaredError(), lambda n: RNG.normal(size=(n, 2))),
+        (BernoulliLogLoss(), lambda n: RNG.integers(0, 2, size=(n, 1)).astype(float)),
+        (MultinoulliLogLoss(), lambda n: np.eye(3)[RNG.integers(0, 3, size=n)]),
+    ],
+)
+def test_objective_gradient_matches_finite_differences(loss, make_y, fit_intercept, sparse):
+    n, d = 40, 4
+    # Shifted, badly scaled columns exercise the internal standardisation.
+    X = RNG.normal(size=(n, d)) * [1e-2, 1.0, 1e2, 3.0] + [5.0, 0.0, -20.0, 1.0]
+    if sparse:
+        X = scipy.sparse.csr_matrix(np.where(RNG.random((n, d)) < 0.5, X, 0.0))
+    y = make_y(n)
+    weight = RNG.uniform(0.5, 2.0, size=n)
+    objective = LinearObjective(X, y, loss, weight, alpha=0.3, fit_intercept=fit_intercept)
+    theta = RNG.normal(size=objective.pack(np.zeros((d, y.shape[1])), np.zeros(y.shape[1])).size)
+    if not fit_intercept:
+        theta[d * y.shape[1] :] = 0.0
+    value, gradient = objective.value_and_gradient(theta)
+    assert value == pytest.approx(objective.value(theta), rel=1e-12)
+    step = 1e-6
+    numeric = np.array(
+        [
+            (objective.value(theta + step * e) - objective.value(theta - step * e)) / (2 * step)
+            for e in np.eye(theta.size)
+        ]
+    )
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-5)
+
+
+def test_objective_value_is_the_documented_formula():
+    X = RNG.normal(size=(25, 3))
+    y = RNG.normal(size=(25, 1))
+    weight = RNG.uniform(0, 3, size=25)
+    objective = LinearObjective(X, y, SquaredError(), weight, alpha=0.7, fit_intercept=True)
+    coef, intercept = RNG.normal(size=(3, 1)), np.array([0.4])
+    theta = objective.pack(coef, intercept)
+    np.testing.assert_allclose(objective.unpack(theta)[0], coef)
+    residual = y[:, 0] - X @ coef[:, 0] - 0.4
+    expected = np.sum(weight * residual**2 / 2) / weight.sum() + 0.35 * np.sum(coef**2)
+    assert objective.value(theta) == pytest.approx(expected, rel=1e-12)
+
+
+def test_column_moments_match_numpy_for_dense_and_sparse():
+    X = RNG.normal(size=(10_000, 3)) * [1.0, 5.0, 0.0] + [2.0, 0.0, 7.0]
+    weight = RNG.uniform(0, 1, size=10_000)
+    mean, std = column_moments(X, weight)
+    expected_mean = np.average(X, axis=0, weights=weight)
+    expected_std = np.sqrt(np.average((X - expected_mean) ** 2, axis=0, weights=weight))
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-10)
+    np.testing.assert_allclose(std, expected_std, rtol=1e-8, atol=1e-7)
+    sparse_mean, sparse_std = column_moments(scipy.sparse.csr_matrix(X), weight)
+    np.testing.assert_allclose(sparse_mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(sparse_std, std, rtol=1e-10, atol=1e-7)
+
+
+def test_max_iter_reached_warns_and_leaves_finite_coefficients():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = SigmoidClassifier(max_iter=2)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        model.fit(X, y)
+    assert model.n_iter_ <= 2
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
+
+
+def test_certified_non_smooth_fit_stops_early_without_warning():
+    # One L-BFGS iteration on the widest smoothing is enough for the exact
+    # step to find, and prove, the optimum of this small problem.
+    X, y = load_diabetes(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        few = MedianRegressor(max_iter=1).fit(X, y)
+    many = MedianRegressor(tol=1e-10).fit(X, y)
+    assert few.objective_ == pytest.approx(many.objective_, rel=1e-12)
+
+
+def test_converged_fits_do_not_warn():
+    X, y = load_diabetes(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for model in [LinearGaussianRegressor(), MedianRegressor(), LinearRegressor(loss="huber")]:
+            model.fit(X, y)
+
+
+def test_badly_scaled_features_converge_at_default_max_iter_to_the_optimum():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0) * np.logspace(-3, 3, X.shape[1])
+    alpha = 1e-2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = SigmoidClassifier(alpha=alpha, tol=1e-7).fit(X, y)
+    # The independent truth: scikit-learn given all the iterations it needs.
+    reference = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-12, max_iter=100_000).fit(X, y)
+
+    def objective(coef, intercept):
+        z = X @ coef.ravel() + intercept[0]
+        return np.mean(np.logaddexp(0, z) - y * z) + 0.5 * alpha * np.sum(coef**2)
+
+    best = objective(reference.coef_, reference.intercept_)
+    assert objective(model.coef_, model.intercept_) <= best * (1 + 1e-7)
+
+
+def test_warm_start_resumes_from_the_previous_solution():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    cold = SigmoidClassifier(alpha=1e-2, tol=1e-8).fit(X, y)
+    warm = SigmoidClassifier(alpha=1e-2, tol=1e-8, warm_start=True).fit(X, y)
+    warm.fit(X, y)
+    assert warm.n_iter_ < cold.n_iter_ / 2
+    np.testing.assert_allclose(warm.coef_, cold.coef_, rtol=1e-4, atol=1e-6)
+
+
+def test_without_intercept_the_intercept_is_zero_and_the_fit_is_least_squares():
+    X = RNG.normal(size=(100, 3)) + 2.0
+    y = X @ [1.0, 2.0, 3.0] + RNG.normal(size=100)
+    model = LinearGaussianRegressor(fit_intercept=False, tol=1e-12).fit(X, y)
+    assert model.intercept_ == 0.0
+    np.testing.assert_allclose(model.coef_, np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-8)
+
+
+def test_softmax_intercepts_and_coefficients_sum_to_zero_over_classes():
+    X = RNG.normal(size=(200, 3))
+    y = RNG.integers(0, 4, size=200)
+    model = SoftmaxClassifier(alpha=1e-2, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(model.coef_.sum(axis=0), 0.0, atol=1e-8)
+    np.testing.assert_allclose(model.intercept_.sum(), 0.0, atol=1e-8)
+
+
+class EpsilonInsensitive(Loss):
+    """max(|r| - 1, 0): non-smooth, and its kinks are not at raw == y."""
+
+    is_smooth = False
+
+    def loss(self, y, raw):
+        return np.maximum(np.abs(y - raw) - 1.0, 0.0).sum(axis=1)
+
+    def gradient(self, y, raw):
+        r = raw - y
+        return np.sign(r) * (np.abs(r) > 1.0)
+
+    def smoothed(self, width):
+        return SmoothedEpsilonInsensitive(width)
+
+
+class SmoothedEpsilonInsensitive(Loss):
+    def __init__(self, width):
+        self.width = width
+
+    def loss(self, y, raw):
+        excess = np.abs(y - raw) - 1.0
+        quadratic = np.clip(excess, 0.0, self.width)
+        return (quadratic**2 / (2 * self.width) + np.maximum(excess - self.width, 0)).sum(1)
+
+    def gradient(self, y, raw):
+        r = raw - y
+        return np.sign(r) * np.clip((np.abs(r) - 1.0) / self.width, 0.0, 1.0)
+
+
+def test_non_smooth_fit_without_exact_step_warns_when_iterations_run_out():
+    X = RNG.normal(size=(300, 2))
+    y = X @ [2.0, -1.0] + RNG.uniform(-3, 3, size=300)
+    with pytest.warns(ConvergenceWarning):
+        LinearRegressor(loss=EpsilonInsensitive(), max_iter=3).fit(X, y)
+
+
+def test_custom_non_smooth_loss_is_fitted_by_continuation_alone():
+    X = RNG.normal(size=(300, 2))
+    y = X @ [2.0, -1.0] + RNG.uniform(-3, 3, size=300)
+    model = LinearRegressor(loss=EpsilonInsensitive()).fit(X, y)
+
+    def objective(theta):
+        return np.mean(np.maximum(np.abs(y - X @ theta[:2] - theta[2]) - 1.0, 0.0))
+
+    ours = objective(np.append(model.coef_, model.intercept_))
+    best = min(
+        minimize(objective, RNG.normal(size=3), method="Powell", options={"xtol": 1e-10}).fun
+        for _ in range(5)
+    )
+    assert ours <= best * (1 + 1e-6) + 1e-9
