@@ -9,9 +9,12 @@ it and proves it optimal:
   (``n_params`` residuals exactly zero). Its dual multipliers say whether it
   is optimal; if not, simplex pivots (the Barrodale-Roberts line search
   along an edge) move to a better vertex until it is.
-- ``alpha > 0``: the samples inside the last smoothing zone are held at
-  zero residual and all others keep their side; the KKT system of that
-  equality-constrained quadratic program gives the candidate.
+- ``alpha > 0``: a primal active-set method. The samples inside the last
+  smoothing zone start on their kinks (zero residual) and all others on
+  their current side; each iteration solves the KKT system of that
+  equality-constrained quadratic program, stops at the first sample that
+  would cross its kink (which joins the kinks), or releases a kink sample
+  whose multiplier left its subdifferential.
 
 Either way, a candidate is certified when the KKT conditions of the
 non-smooth convex problem hold exactly: each kink sample's multiplier lies
@@ -161,19 +164,40 @@ def _solve(matrix, rhs):
     return solution if np.all(np.isfinite(solution)) else None
 
 
-def _qp_step(column, beta, width, scale):
-    """Equality-constrained QP step for ``alpha > 0``; see the module docstring."""
-    residual = column.y - column.matvec(beta)
-    kinks = np.flatnonzero(column.active & (np.abs(residual) <= width))
-    if len(kinks) == 0 or len(kinks) > column.n_params:
-        return None
-    rows = column.rows(kinks)
-    c = column.off_kink_gradient(residual, kinks)
+def _independent_rows(column, order, limit):
+    """The first ``limit`` samples in ``order`` whose rows are linearly independent.
+
+    Greedy Gram-Schmidt: duplicated or collinear rows (repeated samples,
+    ties) are skipped, so the chosen rows can define a vertex.
+    """
+    chosen, basis = [], []
+    for i in order:
+        if len(chosen) == limit:
+            break
+        row = column.rows(np.array([i]))[0]
+        norm = np.linalg.norm(row)
+        for q in basis:
+            row = row - (q @ row) * q
+        if np.linalg.norm(row) > 1e-9 * max(norm, 1e-300):
+            basis.append(row / np.linalg.norm(row))
+            chosen.append(int(i))
+    return chosen
+
+
+def _qp_kkt(column, kinks, below_side):
+    """Minimise the penalised objective with ``kinks`` on their kinks, others on a side.
+
+    Solves [[alpha P, A^T], [A, 0]] [beta; lambda] = [-c; y_K]. Returns
+    (beta, multipliers) or None when the system is singular.
+    """
+    gradient = np.where(below_side, column.below, column.above)
+    gradient[kinks] = 0.0
+    c = column.rmatvec(gradient)
+    rows = column.rows(np.asarray(kinks, dtype=int))
     penalty = np.full(column.n_params, column.alpha)
     if column.fit_intercept:
         penalty[-1] = 0.0
     p, k = column.n_params, len(kinks)
-    # [[alpha P, A^T], [A, 0]] [beta; lambda] = [-c; y_K]
     kkt = np.zeros((p + k, p + k))
     kkt[:p, :p] = np.diag(penalty)
     kkt[:p, p:] = rows.T
@@ -181,16 +205,81 @@ def _qp_step(column, beta, width, scale):
     solution = _solve(kkt, np.concatenate([-c, column.y[kinks]]))
     if solution is None:
         return None
-    beta_new, multiplier = solution[:p], solution[p:]
-    return beta_new, column.certified(beta_new, kinks, multiplier, residual, scale)
+    return solution[:p], solution[p:]
+
+
+def _qp_step(column, beta, width, scale):
+    """Primal active-set method for ``alpha > 0``, started from the smoothed solution.
+
+    The active set holds the samples on their kinks (zero residual); every
+    other sample is on a fixed side. Each iteration solves the KKT system for
+    that pattern; if the step would carry a sample across its kink, it stops
+    at the crossing and puts the sample on its kink; if a kink sample's
+    multiplier leaves its subdifferential, it releases the sample to the
+    side that lowers the objective. It ends when the KKT conditions hold.
+    """
+    residual = column.y - column.matvec(beta)
+    distance = np.where(column.active, np.abs(residual), np.inf)
+    order = np.argsort(distance, kind="stable")
+    in_zone = order[distance[order] <= width]
+    kinks = _independent_rows(column, in_zone, column.n_params)
+    if not kinks and column.fit_intercept:
+        # The unpenalised intercept needs one kink to pin it down.
+        kinks = [int(order[0])]
+    below_side = residual > 0
+    slack = 1e-12 * scale
+    for _ in range(_MAX_PIVOTS_PER_PARAM * column.n_params + 100):
+        step = _qp_kkt(column, kinks, below_side)
+        if step is None:
+            return None
+        target, multiplier = step
+        new_residual = column.y - column.matvec(target)
+        off = column.active.copy()
+        off[kinks] = False
+        crossing = off & np.where(below_side, new_residual < -slack, new_residual > slack)
+        if np.any(crossing):
+            # Walk towards the target only up to the first kink crossed.
+            candidates = np.flatnonzero(crossing)
+            t = residual[candidates] / (residual[candidates] - new_residual[candidates])
+            first = int(np.argmin(t))
+            entering = int(candidates[first])
+            beta = beta + np.clip(t[first], 0.0, 1.0) * (target - beta)
+            residual = column.y - column.matvec(beta)
+            if _independent_rows(column, [*kinks, entering], len(kinks) + 1)[-1] == entering:
+                kinks = [*kinks, entering]
+            else:
+                below_side[entering] = not below_side[entering]
+            continue
+        beta, residual = target, new_residual
+        low = np.minimum(column.below[kinks], column.above[kinks])
+        high = np.maximum(column.below[kinks], column.above[kinks])
+        violation = np.maximum(multiplier - high, low - multiplier)
+        tolerance = 1e-9 * max(np.max(np.abs(column.below)), np.max(np.abs(column.above)))
+        if len(kinks) == 0 or np.max(violation) <= tolerance:
+            return beta, column.certified(
+                beta, kinks, multiplier, residual_before(residual, kinks), scale
+            )
+        leaving = int(np.argmax(violation))
+        # Above the upper slope: raw goes up past y (residual negative).
+        below_side[kinks[leaving]] = multiplier[leaving] < low[leaving]
+        kinks = kinks[:leaving] + kinks[leaving + 1 :]
+    return beta, False
+
+
+def residual_before(residual, kinks):
+    """Residuals with the kink samples set exactly to zero."""
+    residual = residual.copy()
+    residual[kinks] = 0.0
+    return residual
 
 
 def _simplex(column, beta, scale):
     """Vertex from the smallest residuals, then simplex pivots to the optimum."""
     residual = column.y - column.matvec(beta)
-    order = np.argsort(np.where(column.active, np.abs(residual), np.inf))
-    basis = np.sort(order[: column.n_params])
-    if not np.all(column.active[basis]):
+    distance = np.where(column.active, np.abs(residual), np.inf)
+    order = np.argsort(distance, kind="stable")
+    basis = np.sort(_independent_rows(column, order[np.isfinite(distance[order])], column.n_params))
+    if len(basis) < column.n_params:
         return None
     rows = column.rows(basis)
     beta = _solve(rows, column.y[basis])
