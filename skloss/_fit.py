@@ -15,7 +15,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._kinks import kink_step
-from ._objective import LinearObjective
+from ._objective import make_objective
 
 # Continuation widths, relative to the typical residual size: 1e-1 ... 1e-7.
 # The smoothed objective is within width/2 of the true one per unit slope,
@@ -69,7 +69,7 @@ def _lbfgs(function, theta, max_iter, tol):
             "maxfun": 20 * max_iter + 20,
             "gtol": tol,
             # Stop on the gradient, not on a stalled decrease.
-            "ftol": 64 * np.finfo(float).eps,
+            "ftol": 0.0,
             "maxls": 50,
         },
     )
@@ -126,7 +126,7 @@ def fit_linear_model(
     -------
     FitResult
     """
-    objective = LinearObjective(X, y, loss, sample_weight, alpha, fit_intercept)
+    objective = make_objective(X, y, loss, sample_weight, alpha, fit_intercept)
     if coef_init is None:
         coef_init = np.zeros((objective.n_features, objective.n_outputs))
     if intercept_init is None:

@@ -8,20 +8,44 @@ r"""The training objective of every skloss estimator, as a function of one vecto
 This module is the only place that multiplies by ``X`` during training.
 
 The optimizer does not see ``(W, b)`` but ``theta = [V.ravel(), c]`` with
-``W = V / sigma`` and ``b = c - mu W``, where ``mu`` are the weighted column
-means of ``X`` and ``sigma = sqrt(std^2 + alpha)`` with ``std`` the weighted
-column standard deviations. That is the model on standardised features,
-computed without forming them (no copy of X, and sparse X stays sparse).
-The objective is the same function of ``(W, b)``, so its minimiser does not
-change; L-BFGS just sees a far better conditioned problem when features
-have very different scales or means.
+``W = T V`` and ``b = c + b0 - mu W`` (:class:`Reparametrisation`), ``mu``
+the weighted column means of ``X``. For a general loss ``T`` is diagonal,
+``1 / sqrt(std^2 + alpha)`` with ``std`` the weighted column standard
+deviations: the model on standardised features, computed without forming
+them (no copy of X, and sparse X stays sparse). For squared error ``T`` is
+the inverse Cholesky factor of the penalised Hessian, which L-BFGS then
+sees as the identity. The objective is the same function of ``(W, b)``, so
+its minimiser does not change; L-BFGS just sees a far better conditioned
+problem.
+
+Dense X is evaluated in blocks of rows small enough to stay in cache while
+both ``X_block @ W`` and ``X_block.T @ dz`` are computed: one pass over
+memory per evaluation instead of two. The objective is a sum over blocks,
+which is also the shape a distributed evaluation will take.
 """
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse
 
-# Rows per block when a pass over X would otherwise make a temporary copy.
-_ROW_BLOCK = 4096
+# Target size of one block of rows of X (bytes): a fraction of a core's cache.
+_BLOCK_BYTES = 2**20
+# Squared error is fitted from the Gram matrix only while it is no larger
+# than this many features (its d x d matrices are dense).
+_MAX_GRAM_FEATURES = 2000
+
+
+def row_blocks(X):
+    """Slices of rows that partition X into cache-sized blocks.
+
+    Sparse X is one block: slicing CSR copies its rows, and CSC rows are
+    scattered, so blocking would cost a pass rather than save one.
+    """
+    n_samples, n_features = X.shape
+    if scipy.sparse.issparse(X):
+        return [slice(0, n_samples)]
+    rows = max(64, _BLOCK_BYTES // (X.itemsize * max(n_features, 1)))
+    return [slice(start, min(start + rows, n_samples)) for start in range(0, n_samples, rows)]
 
 
 def column_moments(X, sample_weight):
@@ -38,17 +62,120 @@ def column_moments(X, sample_weight):
     """
     weight = sample_weight / np.sum(sample_weight)
     mean = np.asarray(X.T @ weight.astype(X.dtype, copy=False), dtype=float).ravel()
-    second = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], _ROW_BLOCK):
-        block = X[start : start + _ROW_BLOCK]
-        squared = block.multiply(block) if scipy.sparse.issparse(block) else block * block
-        second += np.asarray(squared.T @ weight[start : start + _ROW_BLOCK], dtype=float).ravel()
-    variance = np.maximum(second - mean**2, 0.0)
-    return mean, np.sqrt(variance)
+    if scipy.sparse.issparse(X):
+        variance = _sparse_centred_second_moment(X, weight, mean)
+    else:
+        variance = np.zeros(X.shape[1])
+        for rows in row_blocks(X):
+            centred = X[rows] - mean
+            variance += weight[rows] @ (centred * centred)
+    return mean, np.sqrt(np.maximum(variance, 0.0))
 
 
-class LinearObjective:
-    """Value and gradient of the penalised mean loss of a linear model.
+def _sparse_centred_second_moment(X, weight, mean, chunk=2**20):
+    """sum_i w_i (x_ij - mu_j)^2 for sparse X, from its stored entries.
+
+    Stored entries contribute w (x - mu)^2; the implicit zeros of column j
+    contribute (total weight of rows without an entry in j) mu_j^2. Working
+    on the stored arrays in chunks avoids both a copy of X and the
+    cancellation of E[x^2] - mu^2.
+    """
+    if X.format not in ("csr", "csc"):
+        X = X.tocsr()
+    if not X.has_canonical_format:
+        # Duplicate entries would be squared separately (copy: never touch
+        # the caller's matrix).
+        X = X.copy()
+        X.sum_duplicates()
+    n_features = X.shape[1]
+    spread = np.zeros(n_features)
+    covered = np.zeros(n_features)  # weight of rows with an entry, per column
+    for start in range(0, X.nnz, chunk):
+        stop = min(start + chunk, X.nnz)
+        # The outer index (row for CSR, column for CSC) of each stored entry.
+        outer = np.searchsorted(X.indptr, np.arange(start, stop), side="right") - 1
+        inner = X.indices[start:stop]
+        rows, cols = (outer, inner) if X.format == "csr" else (inner, outer)
+        deviation = X.data[start:stop] - mean[cols]
+        spread += np.bincount(cols, weight[rows] * deviation * deviation, minlength=n_features)
+        covered += np.bincount(cols, weight[rows], minlength=n_features)
+    return spread + np.maximum(1.0 - covered, 0.0) * mean**2
+
+
+class Reparametrisation:
+    """The map between the optimizer's vector ``theta`` and ``(W, b)``.
+
+    ``W = T V`` and ``b = c + offset - shift @ W``, with ``theta = [V.ravel(), c]``.
+    ``T`` is a vector (a diagonal) or a square matrix.
+    """
+
+    def __init__(self, transform, shift, offset, n_outputs, fit_intercept):
+        self.transform = transform
+        self.shift = shift
+        self.offset = offset
+        self.n_features = len(shift)
+        self.n_outputs = n_outputs
+        self.fit_intercept = fit_intercept
+
+    def _apply(self, V):
+        if self.transform.ndim == 1:
+            return V * self.transform[:, np.newaxis]
+        return self.transform @ V
+
+    def _apply_transposed(self, G):
+        if self.transform.ndim == 1:
+            return G * self.transform[:, np.newaxis]
+        return self.transform.T @ G
+
+    def pack(self, coef, intercept):
+        """Optimizer vector from ``coef`` (n_features, n_outputs) and ``intercept``."""
+        coef = np.asarray(coef, dtype=float).reshape(self.n_features, self.n_outputs)
+        if self.transform.ndim == 1:
+            V = coef / self.transform[:, np.newaxis]
+        else:
+            V = np.linalg.solve(self.transform, coef)
+        c = np.ravel(intercept) - self.offset + self.shift @ coef
+        if not self.fit_intercept:
+            c = np.zeros(self.n_outputs)
+        return np.concatenate([V.ravel(), c])
+
+    def unpack(self, theta):
+        """``(coef, intercept)`` from the optimizer vector."""
+        split = self.n_features * self.n_outputs
+        coef = self._apply(theta[:split].reshape(self.n_features, self.n_outputs))
+        if not self.fit_intercept:
+            # The intercept entries are inert: the model has no intercept.
+            return coef, np.zeros(self.n_outputs)
+        return coef, theta[split:] + self.offset - self.shift @ coef
+
+    def gradient(self, coef_gradient, intercept_gradient):
+        """Chain rule: the gradient in ``theta`` from the one in ``(W, b)``."""
+        if not self.fit_intercept:
+            intercept_gradient = np.zeros(self.n_outputs)
+        coef_gradient = coef_gradient - np.outer(self.shift, intercept_gradient)
+        return np.concatenate([self._apply_transposed(coef_gradient).ravel(), intercept_gradient])
+
+
+class _Objective:
+    """What both objectives share: the parametrisation and the penalty."""
+
+    n_features: int
+    n_outputs: int
+    alpha: float
+    parametrisation: Reparametrisation
+
+    def pack(self, coef, intercept):
+        return self.parametrisation.pack(coef, intercept)
+
+    def unpack(self, theta):
+        return self.parametrisation.unpack(theta)
+
+    def _penalty(self, coef):
+        return 0.5 * self.alpha * float(np.sum(coef**2)) if self.alpha else 0.0
+
+
+class LinearObjective(_Objective):
+    """Value and gradient of the penalised mean loss, by passes over X.
 
     Parameters
     ----------
@@ -69,6 +196,15 @@ class LinearObjective:
         self.fit_intercept = fit_intercept
         self.n_features = X.shape[1]
         self.n_outputs = y.shape[1]
+        self._blocks = row_blocks(X)
+        total = float(np.sum(sample_weight))
+        # Each block's share of the total weight; empty blocks are skipped.
+        self._block_shares = [float(np.sum(sample_weight[rows])) / total for rows in self._blocks]
+        if _use_dense_preconditioner(X):
+            self.parametrisation = _covariance_parametrisation(
+                X, sample_weight, alpha, fit_intercept, self.n_outputs
+            )
+            return
         mean, std = column_moments(X, sample_weight)
         # Scale each coefficient by the square root of (an estimate of) its
         # Hessian diagonal, std^2 * curvature + alpha, taking the loss's
@@ -77,24 +213,13 @@ class LinearObjective:
         # are then scaled but not centred.
         std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 0.0)
         scale = np.sqrt(std**2 + alpha)
-        self._scale = np.where(scale > 0, scale, 1.0)
-        self._shift = mean if fit_intercept else np.zeros(self.n_features)
-
-    def pack(self, coef, intercept):
-        """Optimizer vector from ``coef`` (n_features, n_outputs) and ``intercept``."""
-        coef = np.asarray(coef, dtype=float).reshape(self.n_features, self.n_outputs)
-        scaled = coef * self._scale[:, np.newaxis]
-        shifted = np.ravel(intercept) + self._shift @ coef
-        return np.concatenate([scaled.ravel(), shifted])
-
-    def unpack(self, theta):
-        """``(coef, intercept)`` of the model from the optimizer vector."""
-        split = self.n_features * self.n_outputs
-        coef = theta[:split].reshape(self.n_features, self.n_outputs) / self._scale[:, np.newaxis]
-        if not self.fit_intercept:
-            # The intercept entries are inert: the model has no intercept.
-            return coef, np.zeros(self.n_outputs)
-        return coef, theta[split:] - self._shift @ coef
+        self.parametrisation = Reparametrisation(
+            1.0 / np.where(scale > 0, scale, 1.0),
+            mean if fit_intercept else np.zeros(self.n_features),
+            np.zeros(self.n_outputs),
+            self.n_outputs,
+            fit_intercept,
+        )
 
     def raw_output(self, theta):
         """The raw output z = X W + b, of shape (n_samples, n_outputs)."""
@@ -112,28 +237,171 @@ class LinearObjective:
         coef, intercept = self.unpack(theta)
         weight = self.sample_weight / np.sum(self.sample_weight)
         mean_loss = float(weight @ loss.loss(self.y, self.raw_output_of(coef, intercept)))
-        return mean_loss + 0.5 * self.alpha * float(np.sum(coef**2))
+        return mean_loss + self._penalty(coef)
 
     def value_and_gradient(self, theta, loss=None):
         """Objective value and its gradient with respect to ``theta``."""
         loss = self.loss if loss is None else loss
         coef, intercept = self.unpack(theta)
-        mean_loss, raw_gradient = loss.loss_gradient(
-            self.y, self.raw_output_of(coef, intercept), self.sample_weight
-        )
-        # Chain rule through z = X W + b: dW = X^T dz + alpha W, db = sum_i dz_i.
-        coef_gradient = self.X.T @ raw_gradient.astype(self.X.dtype, copy=False)
-        coef_gradient = np.asarray(coef_gradient, dtype=float)
-        penalty = 0.0
+        coef_in_x_precision = coef.astype(self.X.dtype, copy=False)
+        mean_loss = 0.0
+        coef_gradient = np.zeros((self.n_features, self.n_outputs))
+        intercept_gradient = np.zeros(self.n_outputs)
+        for rows, share in zip(self._blocks, self._block_shares, strict=True):
+            if share == 0.0:
+                continue
+            X_block = self.X[rows]
+            raw = np.asarray(X_block @ coef_in_x_precision, dtype=float)
+            raw += intercept
+            value, raw_gradient = loss.loss_gradient(self.y[rows], raw, self.sample_weight[rows])
+            # Block means, weighted by the block's share, add up to the mean.
+            mean_loss += share * value
+            raw_gradient *= share
+            # Chain rule through z = X W + b: dW = X^T dz, db = sum_i dz_i.
+            coef_gradient += X_block.T @ raw_gradient.astype(self.X.dtype, copy=False)
+            intercept_gradient += raw_gradient.sum(axis=0)
         if self.alpha:
-            penalty = 0.5 * self.alpha * float(np.sum(coef**2))
             coef_gradient += self.alpha * coef
-        if self.fit_intercept:
-            intercept_gradient = raw_gradient.sum(axis=0)
+        gradient = self.parametrisation.gradient(coef_gradient, intercept_gradient)
+        return mean_loss + self._penalty(coef), gradient
+
+
+class QuadraticObjective(_Objective):
+    """The same objective for the loss ``1/2 ||z - y||^2``, from weighted moments.
+
+    One pass over X computes the centred Gram matrix ``G``, ``X^T y`` and the
+    means; every later evaluation costs O(n_features^2 n_outputs) instead of
+    a pass over X:
+
+        mean loss = 1/2 tr(W^T G W) - tr(W^T c) + v / 2 + 1/2 ||e||^2,
+        e = y_mean - mu W - b.
+
+    The parametrisation ``W = L^{-T} V``, ``b = c + y_mean - mu W`` with
+    ``L L^T = G + alpha I`` makes the Hessian the identity, so L-BFGS
+    converges in a couple of iterations.
+    """
+
+    def __init__(self, X, y, sample_weight, alpha, fit_intercept):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.n_features = X.shape[1]
+        self.n_outputs = y.shape[1]
+        weight = sample_weight / np.sum(sample_weight)
+        if fit_intercept:
+            mean = np.asarray(X.T @ weight.astype(X.dtype, copy=False), dtype=float).ravel()
+            y_mean = weight @ y
         else:
-            intercept_gradient = np.zeros(self.n_outputs)
-        # ... and through W = V / sigma, b = c - mu W.
-        coef_gradient -= np.outer(self._shift, intercept_gradient)
-        coef_gradient /= self._scale[:, np.newaxis]
-        gradient = np.concatenate([coef_gradient.ravel(), intercept_gradient])
-        return mean_loss + penalty, gradient
+            mean, y_mean = np.zeros(self.n_features), np.zeros(self.n_outputs)
+        self.gram, self.cross = _centred_moments(X, y, weight, mean, y_mean)
+        centred_y = y - y_mean
+        self.y_variance = float(np.sum(weight @ (centred_y * centred_y)))
+        hessian = self.gram + alpha * np.eye(self.n_features)
+        self.parametrisation = Reparametrisation(
+            _inverse_cholesky_transpose(hessian),
+            mean,
+            y_mean if fit_intercept else np.zeros(self.n_outputs),
+            self.n_outputs,
+            fit_intercept,
+        )
+        self._mean, self._y_mean = mean, y_mean
+
+    def _parts(self, theta):
+        coef, intercept = self.unpack(theta)
+        gram_coef = self.gram @ coef
+        error = self._y_mean - self._mean @ coef - intercept
+        mean_loss = (
+            0.5 * float(np.sum(coef * gram_coef))
+            - float(np.sum(coef * self.cross))
+            + 0.5 * self.y_variance
+            + 0.5 * float(error @ error)
+        )
+        return coef, gram_coef, error, mean_loss
+
+    def value(self, theta, loss=None):
+        coef, _, _, mean_loss = self._parts(theta)
+        return mean_loss + self._penalty(coef)
+
+    def value_and_gradient(self, theta, loss=None):
+        coef, gram_coef, error, mean_loss = self._parts(theta)
+        coef_gradient = gram_coef - self.cross - np.outer(self._mean, error)
+        if self.alpha:
+            coef_gradient += self.alpha * coef
+        gradient = self.parametrisation.gradient(coef_gradient, -error)
+        return mean_loss + self._penalty(coef), gradient
+
+
+def _centred_moments(X, y, weight, mean, y_mean):
+    """Weighted ``(X - mu)^T S (X - mu)`` and ``(X - mu)^T S (y - y_mean)`` (S sums to 1)."""
+    n_features = X.shape[1]
+    if scipy.sparse.issparse(X):
+        weighted = scipy.sparse.diags(weight) @ X
+        gram = np.asarray((X.T @ weighted).toarray(), dtype=float) - np.outer(mean, mean)
+        if y is None:
+            return gram, None
+        cross = np.asarray(weighted.T @ y, dtype=float) - np.outer(mean, y_mean)
+        return gram, cross
+    gram = np.zeros((n_features, n_features))
+    cross = None if y is None else np.zeros((n_features, y.shape[1]))
+    for rows in row_blocks(X):
+        centred = np.asarray(X[rows], dtype=float) - mean
+        weighted = centred * weight[rows, np.newaxis]
+        gram += centred.T @ weighted
+        if y is not None:
+            cross += weighted.T @ (y[rows] - y_mean)
+    return gram, cross
+
+
+def _inverse_cholesky_transpose(hessian):
+    """``L^{-T}`` with ``L L^T`` the Hessian (nudged to be positive definite)."""
+    n = hessian.shape[0]
+    jitter = 1e-12 * max(float(np.trace(hessian)) / max(n, 1), 1e-300)
+    for _ in range(10):
+        try:
+            factor = scipy.linalg.cholesky(hessian + jitter * np.eye(n), lower=True)
+            break
+        except np.linalg.LinAlgError:
+            jitter *= 100.0
+    else:
+        return np.ones(n)
+    return scipy.linalg.solve_triangular(factor, np.eye(n), lower=True).T
+
+
+def _use_dense_preconditioner(X):
+    n_samples, n_features = X.shape
+    return n_features <= _MAX_GRAM_FEATURES and n_features <= n_samples
+
+
+def _covariance_parametrisation(X, sample_weight, alpha, fit_intercept, n_outputs):
+    """``W = L^{-T} V`` with ``L L^T`` the (centred) covariance of X plus alpha.
+
+    That is the Hessian of the objective for a loss of unit curvature; for
+    other losses it is right up to the per-sample curvature, and in
+    particular it undoes correlated and badly scaled features, which a
+    diagonal scaling cannot.
+    """
+    weight = sample_weight / np.sum(sample_weight)
+    n_features = X.shape[1]
+    if fit_intercept:
+        mean = np.asarray(X.T @ weight.astype(X.dtype, copy=False), dtype=float).ravel()
+    else:
+        mean = np.zeros(n_features)
+    gram, _ = _centred_moments(X, None, weight, mean, None)
+    return Reparametrisation(
+        _inverse_cholesky_transpose(gram + alpha * np.eye(n_features)),
+        mean,
+        np.zeros(n_outputs),
+        n_outputs,
+        fit_intercept,
+    )
+
+
+def make_objective(X, y, loss, sample_weight, alpha, fit_intercept):
+    """The cheapest exact objective for this loss and data."""
+    n_samples, n_features = X.shape
+    if (
+        getattr(loss, "is_half_squared_error", False)
+        and n_features <= _MAX_GRAM_FEATURES
+        and n_features <= n_samples
+    ):
+        return QuadraticObjective(X, y, sample_weight, alpha, fit_intercept)
+    return LinearObjective(X, y, loss, sample_weight, alpha, fit_intercept)

@@ -18,7 +18,7 @@ from skloss import (
     SigmoidClassifier,
     SoftmaxClassifier,
 )
-from skloss._objective import LinearObjective, column_moments
+from skloss._objective import LinearObjective, QuadraticObjective, column_moments
 from skloss.losses import BernoulliLogLoss, Loss, MultinoulliLogLoss, SquaredError
 
 RNG = np.random.default_rng(1)
@@ -207,3 +207,63 @@ def test_custom_non_smooth_loss_is_fitted_by_continuation_alone():
         for _ in range(5)
     )
     assert ours <= best * (1 + 1e-6) + 1e-9
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_quadratic_objective_equals_the_pass_over_X_objective(fit_intercept, sparse):
+    X = RNG.normal(size=(300, 5)) * [1.0, 10.0, 0.1, 1.0, 3.0] + [0.0, 5.0, -2.0, 1.0, 0.0]
+    if sparse:
+        X = scipy.sparse.csr_matrix(np.where(RNG.random(X.shape) < 0.6, X, 0.0))
+    y = RNG.normal(size=(300, 2))
+    weight = RNG.uniform(0.0, 2.0, size=300)
+    passes = LinearObjective(X, y, SquaredError(), weight, 0.2, fit_intercept)
+    moments = QuadraticObjective(X, y, weight, 0.2, fit_intercept)
+    for _ in range(3):
+        coef, intercept = RNG.normal(size=(5, 2)), RNG.normal(size=2)
+        if not fit_intercept:
+            intercept = np.zeros(2)
+        expected = passes.value(passes.pack(coef, intercept))
+        theta = moments.pack(coef, intercept)
+        np.testing.assert_allclose(moments.unpack(theta)[0], coef, rtol=1e-10, atol=1e-12)
+        assert moments.value(theta) == pytest.approx(expected, rel=1e-10)
+        # Gradients live in different parametrisations: compare directional
+        # derivatives along the same change of (coef, intercept).
+        delta_coef, delta_intercept = RNG.normal(size=(5, 2)), RNG.normal(size=2)
+        if not fit_intercept:
+            delta_intercept = np.zeros(2)
+        for objective in (passes, moments):
+            start = objective.pack(coef, intercept)
+            direction = objective.pack(coef + delta_coef, intercept + delta_intercept) - start
+            slope = objective.value_and_gradient(start)[1] @ direction
+            numeric = (
+                objective.value(start + 1e-6 * direction)
+                - objective.value(start - 1e-6 * direction)
+            ) / 2e-6
+            assert slope == pytest.approx(numeric, rel=1e-6)
+
+
+def test_wide_data_uses_a_diagonal_preconditioner_with_a_correct_gradient():
+    X = scipy.sparse.random(30, 80, density=0.2, format="csr", random_state=3)
+    y = RNG.integers(0, 2, size=(30, 1)).astype(float)
+    objective = LinearObjective(X, y, BernoulliLogLoss(), np.ones(30), 0.1, True)
+    assert objective.parametrisation.transform.ndim == 1
+    theta = RNG.normal(size=81) * 0.1
+    gradient = objective.value_and_gradient(theta)[1]
+    numeric = np.array(
+        [
+            (objective.value(theta + 1e-6 * e) - objective.value(theta - 1e-6 * e)) / 2e-6
+            for e in np.eye(81)
+        ]
+    )
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_squared_error_fit_from_the_gram_matrix_matches_least_squares_in_two_steps():
+    X = RNG.normal(size=(2000, 30)) @ RNG.normal(size=(30, 30))  # correlated features
+    y = X @ RNG.normal(size=30) + RNG.normal(size=2000)
+    model = LinearGaussianRegressor(tol=1e-12).fit(X, y)
+    design = np.column_stack([X, np.ones(2000)])
+    solution = np.linalg.lstsq(design, y, rcond=None)[0]
+    np.testing.assert_allclose(model.coef_, solution[:-1], rtol=1e-8, atol=1e-10)
+    assert model.n_iter_ <= 5

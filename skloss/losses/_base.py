@@ -23,7 +23,7 @@ class Loss:
     where :math:`l` is the per-sample loss of this object.
 
     To write a loss, implement :meth:`loss` and :meth:`gradient`, set
-    :attr:`output_unit`, and preferably override :meth:`init_raw` with the best
+    ``output_unit``, and preferably override :meth:`init_raw` with the best
     constant raw output. :func:`skloss.losses.check_gradient` checks the
     gradient against finite differences. For speed, :meth:`loss_gradient` may
     be overridden to share work between the value and the gradient.
@@ -67,6 +67,9 @@ class Loss:
     output_unit = Identity()
     is_smooth = True
     kink_at_target = False
+    #: True only for exactly ``1/2 ||raw - y||^2``: the core then fits from
+    #: the Gram matrix of X (one pass) instead of passing over X every step.
+    is_half_squared_error = False
 
     def loss(self, y, raw):
         """Per-sample loss, summed over outputs.
@@ -82,6 +85,14 @@ class Loss:
         Returns
         -------
         loss : ndarray of shape (n_samples,)
+            The loss of each sample.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss.losses import SquaredError
+        >>> SquaredError().loss(np.array([[0.0, 0.0]]), np.array([[1.0, 2.0]]))
+        array([2.5])
         """
         raise NotImplementedError(f"{type(self).__name__} must implement loss(y, raw).")
 
@@ -91,21 +102,39 @@ class Loss:
         Parameters
         ----------
         y : ndarray of shape (n_samples, n_outputs)
+            Target, encoded as the loss expects.
         raw : ndarray of shape (n_samples, n_outputs)
+            Raw outputs (logits).
 
         Returns
         -------
         gradient : ndarray of shape (n_samples, n_outputs)
+            Derivative of each sample's loss with respect to each raw output.
+
+        Examples
+        --------
+        The log-loss gradient with respect to the logit is ``sigmoid(raw) - y``:
+
+        >>> import numpy as np
+        >>> from skloss.losses import BernoulliLogLoss
+        >>> BernoulliLogLoss().gradient(np.array([[1.0], [0.0]]), np.array([[0.0], [0.0]]))
+        array([[-0.5],
+               [ 0.5]])
         """
         raise NotImplementedError(f"{type(self).__name__} must implement gradient(y, raw).")
 
     def loss_gradient(self, y, raw, sample_weight):
         """Weighted mean loss and its gradient with respect to ``raw``.
 
+        This is what the fitting core calls; override it to share work
+        between the value and the gradient.
+
         Parameters
         ----------
         y : ndarray of shape (n_samples, n_outputs)
+            Target, encoded as the loss expects.
         raw : ndarray of shape (n_samples, n_outputs)
+            Raw outputs (logits).
         sample_weight : ndarray of shape (n_samples,)
             Non-negative weights with a positive sum.
 
@@ -115,6 +144,19 @@ class Loss:
             ``sum_i s_i l(y_i, raw_i) / sum_i s_i``.
         gradient : ndarray of shape (n_samples, n_outputs)
             Gradient of ``value`` with respect to ``raw``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss.losses import SquaredError
+        >>> value, gradient = SquaredError().loss_gradient(
+        ...     np.zeros((2, 1)), np.array([[1.0], [3.0]]), np.array([1.0, 3.0])
+        ... )
+        >>> value
+        3.5
+        >>> gradient
+        array([[0.25],
+               [2.25]])
         """
         weight = sample_weight / np.sum(sample_weight)
         value = float(weight @ self.loss(y, raw))
@@ -131,11 +173,24 @@ class Loss:
         Parameters
         ----------
         y : ndarray of shape (n_samples, n_outputs)
+            Target, encoded as the loss expects.
         sample_weight : ndarray of shape (n_samples,)
+            Non-negative weights with a positive sum.
 
         Returns
         -------
         raw : ndarray of shape (n_outputs,)
+            The constant raw output the intercept starts from.
+
+        Examples
+        --------
+        The best constant is the statistic the loss estimates:
+
+        >>> import numpy as np
+        >>> from skloss.losses import AbsoluteError, SquaredError
+        >>> y, weight = np.array([[1.0], [2.0], [9.0]]), np.ones(3)
+        >>> SquaredError().init_raw(y, weight), AbsoluteError().init_raw(y, weight)
+        (array([4.]), array([2.]))
         """
         return np.zeros(y.shape[1])
 
@@ -155,6 +210,18 @@ class Loss:
         loss : Loss
             A smooth loss whose per-sample value differs from this one by at
             most ``width`` (times the loss's slope scale).
+
+        Examples
+        --------
+        The absolute error with its kink rounded off over a zone of width
+        0.1: the slope passes from -1 to 1 continuously inside the zone.
+
+        >>> import numpy as np
+        >>> from skloss.losses import AbsoluteError
+        >>> smooth = AbsoluteError().smoothed(0.1)
+        >>> raw = np.array([[-1.0], [0.0], [0.05], [0.1], [1.0]])
+        >>> smooth.gradient(np.zeros((5, 1)), raw).ravel()
+        array([-1., -1.,  0.,  1.,  1.])
         """
         raise NotImplementedError(
             f"{type(self).__name__} is not smooth: it must implement smoothed(width)."
@@ -166,11 +233,22 @@ class Loss:
         Parameters
         ----------
         y : ndarray of shape (n_samples, n_outputs)
+            Target, encoded as the loss expects.
         sample_weight : ndarray of shape (n_samples,)
+            Non-negative weights with a positive sum.
 
         Returns
         -------
         scale : float
+            The weighted mean absolute deviation of ``y`` from the best
+            constant.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss.losses import AbsoluteError
+        >>> AbsoluteError().kink_scale(np.array([[1.0], [2.0], [9.0]]), np.ones(3))
+        2.6666666666666665
         """
         raw = self.init_raw(y, sample_weight)
         weight = sample_weight / np.sum(sample_weight)
@@ -198,6 +276,13 @@ class Loss:
         Returns
         -------
         params : dict
+            Parameter names mapped to their values.
+
+        Examples
+        --------
+        >>> from skloss.losses import Huber
+        >>> Huber(delta=2.0).get_params()
+        {'delta': 2.0}
         """
         return {name: getattr(self, name) for name in self._param_names()}
 
@@ -212,6 +297,17 @@ class Loss:
         Returns
         -------
         self : Loss
+            This loss, changed in place.
+
+        Examples
+        --------
+        Estimators reach a loss object's parameters as ``loss__<name>``:
+
+        >>> from skloss import LinearRegressor
+        >>> from skloss.losses import Huber
+        >>> model = LinearRegressor(loss=Huber()).set_params(loss__delta=3.0)
+        >>> model.loss
+        Huber(delta=3.0)
         """
         valid = self._param_names()
         for name, value in params.items():

@@ -28,6 +28,8 @@ class SquaredError(Loss):
     array([2.])
     """
 
+    is_half_squared_error = True
+
     def loss(self, y, raw):
         return 0.5 * np.sum((raw - y) ** 2, axis=1)
 
@@ -173,8 +175,8 @@ class AbsoluteError(Pinball):
     losses (see :meth:`smoothed`), warm-started with a width shrinking by a
     factor of ten from 1e-1 to 1e-7 of the typical residual size, and after
     each stage tries an exact step onto the kinks: a vertex of the linear
-    program followed by simplex pivots for ``alpha=0``, the KKT system of the
-    quadratic program for ``alpha>0``. It stops as soon as that step is
+    program followed by simplex pivots for ``alpha=0``, an active-set method
+    on the quadratic program for ``alpha>0``. It stops as soon as that step is
     certified optimal (KKT conditions of the non-smooth problem hold), so the
     result is the exact optimum, not an approximation.
 

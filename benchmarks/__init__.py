@@ -1,0 +1,1 @@
+"""Benchmarks: skloss beside its peers, same data, same process (``python -m benchmarks``)."""
