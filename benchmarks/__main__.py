@@ -11,7 +11,10 @@ def main(argv=None):
     parser.add_argument("--fast", action="store_true", help="small sizes (seconds, not minutes)")
     parser.add_argument("--only", default="", help="run only cases whose name contains this")
     args = parser.parse_args(argv)
-    run(scale=0.01 if args.fast else 1.0, only=args.only, out=sys.stdout)
+    if args.fast:
+        run(scale=0.01, only=args.only, out=sys.stdout, repeats=1)
+    else:
+        run(only=args.only, out=sys.stdout)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,14 @@
 import numpy as np
 
 
+def statsmodels_available():
+    try:
+        import statsmodels  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class StatsmodelsQuantReg:
     """statsmodels' QuantReg (iteratively reweighted least squares) as an estimator."""
 

@@ -72,10 +72,10 @@ def run_case(case):
     return rows
 
 
-def run(scale=1.0, only="", out=sys.stdout):
+def run(scale=1.0, only="", out=sys.stdout, repeats=3):
     """Run every case (whose name contains ``only``) and print the table; return the rows."""
     rows = []
-    for case in all_cases(scale=scale):
+    for case in all_cases(scale=scale, repeats=repeats):
         if only and only not in case.name:
             continue
         case_rows = run_case(case)
