@@ -7,6 +7,8 @@ with their kink at ``raw == y`` then get an exact finishing step
 (:mod:`skloss._kinks`).
 """
 
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -87,6 +89,15 @@ def _lbfgs(function, theta, max_iter, tol):
     return theta, result.nit, converged, str(result.message)
 
 
+def _caller_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside skloss."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def fit_linear_model(
     X,
     y,
@@ -146,7 +157,7 @@ def fit_linear_model(
             f"(max_iter={max_iter}, tol={tol}). Increase max_iter, loosen tol, "
             "or scale the features (for example with StandardScaler).",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=_caller_stacklevel(),
         )
     coef, intercept = objective.unpack(theta)
     return FitResult(

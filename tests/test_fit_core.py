@@ -267,3 +267,10 @@ def test_squared_error_fit_from_the_gram_matrix_matches_least_squares_in_two_ste
     solution = np.linalg.lstsq(design, y, rcond=None)[0]
     np.testing.assert_allclose(model.coef_, solution[:-1], rtol=1e-8, atol=1e-10)
     assert model.n_iter_ <= 5
+
+
+def test_convergence_warning_points_at_the_callers_line():
+    X, y = load_breast_cancer(return_X_y=True)
+    with pytest.warns(ConvergenceWarning) as record:
+        SigmoidClassifier(max_iter=2).fit(X, y)
+    assert record[0].filename == __file__
