@@ -2,11 +2,14 @@
 
 Every estimator minimises the weighted mean of a loss of the raw output
 ``z = X W + b`` plus ``alpha / 2 * ||W||^2``, with one shared L-BFGS-B core.
-The losses live in :mod:`skloss.losses`.
+The losses live in :mod:`skloss.losses`. ``HeteroscedasticRegressor`` and
+``MixtureDensityRegressor`` learn the whole conditional distribution of y
+(a mean and a variance, or a Gaussian mixture) the same way.
 """
 
 from . import losses
 from ._classification import SigmoidClassifier, SoftmaxClassifier
+from ._distributional import HeteroscedasticRegressor, MixtureDensityRegressor
 from ._regression import LinearGaussianRegressor, LinearRegressor, MedianRegressor
 
 __version__ = "0.1.0"
@@ -17,6 +20,8 @@ __all__ = [
     "MedianRegressor",
     "SigmoidClassifier",
     "SoftmaxClassifier",
+    "HeteroscedasticRegressor",
+    "MixtureDensityRegressor",
     "losses",
     "__version__",
 ]

@@ -21,7 +21,10 @@ class LinearModelBase(BaseEstimator):
     Subclasses set ``_named_losses`` and ``_target_kind``, and implement
     ``_encode_target`` (y -> the 2-d target the loss expects, setting any
     label attributes) and ``_store_params`` (fitted (W, b) -> ``coef_`` and
-    ``intercept_``) together with ``_fitted_params`` (its inverse).
+    ``intercept_``) together with ``_fitted_params`` (its inverse). They may
+    override ``_configure_loss`` (set data-dependent loss parameters) and
+    ``_minimise`` (how the core is run: once by default, or from several
+    starts).
     """
 
     _named_losses: dict = {}
@@ -73,6 +76,19 @@ class LinearModelBase(BaseEstimator):
         -------
         self : object
             The fitted estimator.
+
+        Examples
+        --------
+        Sample weights act like repeated samples:
+
+        >>> import numpy as np
+        >>> from skloss import LinearGaussianRegressor
+        >>> X = np.array([[0.0], [1.0], [2.0]])
+        >>> y = np.array([0.0, 1.0, 5.0])
+        >>> weighted = LinearGaussianRegressor(tol=1e-10).fit(X, y, sample_weight=[1, 1, 2])
+        >>> repeated = LinearGaussianRegressor(tol=1e-10).fit(X[[0, 1, 2, 2]], y[[0, 1, 2, 2]])
+        >>> bool(np.allclose(weighted.coef_, repeated.coef_))
+        True
         """
         # A failed fit restores the estimator's previous state, so it never
         # leaves a half-fitted model behind.
@@ -108,7 +124,34 @@ class LinearModelBase(BaseEstimator):
             if not self.fit_intercept:
                 intercept_init = np.zeros_like(intercept_init)
 
-        result = fit_linear_model(
+        loss = self._configure_loss(loss, target, sample_weight)
+        result = self._minimise(X, target, loss, sample_weight, coef_init, intercept_init)
+        self.loss_ = loss
+        self.n_iter_ = result.n_iter
+        self.objective_ = result.objective
+        self._store_params(result.coef, result.intercept)
+        return self
+
+    def _configure_loss(self, loss, target, sample_weight):
+        """The loss to fit, given the encoded target; the resolved loss by default.
+
+        A subclass overrides it to set a loss parameter that depends on the
+        data (for example a variance regularisation relative to the variance of y).
+        """
+        return loss
+
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init):
+        """Minimise the objective: one run of the core from the given start.
+
+        ``coef_init`` and ``intercept_init`` are the warm start, or None for
+        the core's default start. A subclass may override it, for example to
+        run the core from several starting points and keep the best.
+
+        Returns
+        -------
+        FitResult
+        """
+        return fit_linear_model(
             X,
             target,
             loss,
@@ -120,11 +163,6 @@ class LinearModelBase(BaseEstimator):
             coef_init=coef_init,
             intercept_init=intercept_init,
         )
-        self.loss_ = loss
-        self.n_iter_ = result.n_iter
-        self.objective_ = result.objective
-        self._store_params(result.coef, result.intercept)
-        return self
 
     def _validate_data_and_target(self, X, y):
         return validate_data(

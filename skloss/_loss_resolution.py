@@ -18,7 +18,7 @@ def resolve_loss(loss, named_losses, target_kind, estimator_name):
         The estimator's ``loss`` parameter.
     named_losses : dict of str to callable
         The strings the estimator accepts and the loss each one makes.
-    target_kind : {"continuous", "binary", "categorical"}
+    target_kind : {"continuous", "binary", "categorical", "distribution"}
         The ``output_unit.target_kind`` the estimator needs.
     estimator_name : str
         For error messages.
@@ -49,7 +49,11 @@ def resolve_loss(loss, named_losses, target_kind, estimator_name):
         )
     kind = loss.output_unit.target_kind
     if kind != target_kind:
-        task = "classification" if kind in ("binary", "categorical") else "regression"
+        task = {
+            "binary": "classification",
+            "categorical": "classification",
+            "distribution": "distributional regression",
+        }.get(kind, "regression")
         raise ValueError(
             f"{loss!r} is a {task} loss for a {kind} target (output unit "
             f"{loss.output_unit.name!r}), but {estimator_name} needs a loss for a "

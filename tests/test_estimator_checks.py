@@ -3,9 +3,11 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skloss import (
+    HeteroscedasticRegressor,
     LinearGaussianRegressor,
     LinearRegressor,
     MedianRegressor,
+    MixtureDensityRegressor,
     SigmoidClassifier,
     SoftmaxClassifier,
 )
@@ -22,9 +24,34 @@ ESTIMATORS = [
     LinearRegressor(loss=Pinball(quantile=0.8)),
     *(SigmoidClassifier(loss=loss) for loss in ["log_loss", "squared_error"]),
     *(SoftmaxClassifier(loss=loss) for loss in ["log_loss", "squared_error"]),
+    HeteroscedasticRegressor(),
+    MixtureDensityRegressor(),
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+# The check fits 15 samples with 30 features and integer targets. There the
+# mean heads interpolate the data and the likelihood's maximiser puts every
+# variance at the regularisation reg_variance * Var(y) = 1e-6 Var(y): a problem
+# with condition number ~1e6 that L-BFGS does not solve within max_iter=1000
+# to the check's 1e-7 agreement (HeteroscedasticRegressor passes it with
+# max_iter=20000; a mixture has no unique maximiser there at all). Weighted
+# and repeated fits agree on identifiable data: see
+# tests/test_distributional.py.
+_DISTRIBUTIONAL_XFAIL = {
+    check: "degenerate data: the likelihood's maximiser is ill-conditioned (see comment)"
+    for check in (
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weight_equivalence_on_sparse_data",
+    )
+}
+
+
+def _expected_failed_checks(estimator):
+    if isinstance(estimator, (HeteroscedasticRegressor, MixtureDensityRegressor)):
+        return _DISTRIBUTIONAL_XFAIL
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

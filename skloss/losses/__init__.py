@@ -4,6 +4,11 @@ Every estimator minimises the weighted mean of a loss of the raw output
 :math:`z = XW + b` plus an optional L2 penalty. A loss is an object
 implementing :class:`Loss`; subclass it to write your own, and check its
 gradient with :func:`check_gradient`.
+
+:class:`GaussianNLL` and :class:`GaussianMixtureNLL` are distributional
+losses: their raw output holds the parameters of a whole conditional
+distribution (a mean and a log-variance, or a Gaussian mixture), for
+``HeteroscedasticRegressor`` and ``MixtureDensityRegressor``.
 """
 
 from ._base import Loss
@@ -13,8 +18,9 @@ from ._classification import (
     SigmoidSquaredError,
     SoftmaxSquaredError,
 )
+from ._distributional import GaussianMixtureNLL, GaussianNLL
 from ._gradient_check import check_gradient
-from ._output_units import Identity, OutputUnit, Sigmoid, Softmax
+from ._output_units import GaussianMean, Identity, MixtureMean, OutputUnit, Sigmoid, Softmax
 from ._regression import AbsoluteError, Huber, Pinball, SquaredError
 
 __all__ = [
@@ -27,9 +33,13 @@ __all__ = [
     "SigmoidSquaredError",
     "MultinoulliLogLoss",
     "SoftmaxSquaredError",
+    "GaussianNLL",
+    "GaussianMixtureNLL",
     "OutputUnit",
     "Identity",
     "Sigmoid",
     "Softmax",
+    "GaussianMean",
+    "MixtureMean",
     "check_gradient",
 ]

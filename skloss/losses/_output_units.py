@@ -8,7 +8,7 @@ loss it is given fits its task.
 import numpy as np
 from scipy.special import expit, softmax
 
-__all__ = ["OutputUnit", "Identity", "Sigmoid", "Softmax"]
+__all__ = ["OutputUnit", "Identity", "Sigmoid", "Softmax", "GaussianMean", "MixtureMean"]
 
 
 class OutputUnit:
@@ -18,17 +18,52 @@ class OutputUnit:
     ----------
     name : str
         Short name, used in error messages.
-    target_kind : {"continuous", "binary", "categorical"}
+    target_kind : {"continuous", "binary", "categorical", "distribution"}
         The kind of target a loss on this unit models. Regressors accept
         losses on a ``"continuous"`` unit, `SigmoidClassifier` on a
         ``"binary"`` one and `SoftmaxClassifier` on a ``"categorical"`` one.
+        A ``"distribution"`` unit belongs to a loss whose raw output holds the
+        parameters of a whole conditional distribution (a mean and a
+        log-variance, or a mixture); only `HeteroscedasticRegressor` and
+        `MixtureDensityRegressor` take those losses.
+
+    Examples
+    --------
+    Every loss names its output unit, which tells the estimators which
+    losses they accept:
+
+    >>> from skloss.losses import BernoulliLogLoss, SquaredError
+    >>> BernoulliLogLoss.output_unit, BernoulliLogLoss.output_unit.target_kind
+    (Sigmoid(), 'binary')
+    >>> SquaredError.output_unit.target_kind
+    'continuous'
     """
 
     name = "output unit"
     target_kind = "continuous"
 
     def __call__(self, raw):
-        """Map raw outputs ``raw`` of shape (n_samples, n_outputs) to predictions."""
+        """Map raw outputs to predictions.
+
+        Parameters
+        ----------
+        raw : ndarray of shape (n_samples, n_outputs)
+            Raw outputs (logits).
+
+        Returns
+        -------
+        prediction : ndarray of shape (n_samples, n_predictions)
+            What the estimators' ``predict`` or ``predict_proba`` returns,
+            before any reshaping.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss.losses import Identity, Sigmoid, Softmax
+        >>> raw = np.array([[0.0, np.log(3.0)]])
+        >>> Identity()(raw).round(3), Sigmoid()(raw), Softmax()(raw)
+        (array([[0.   , 1.099]]), array([[0.5 , 0.75]]), array([[0.25, 0.75]]))
+        """
         raise NotImplementedError
 
     def __repr__(self):
@@ -95,3 +130,57 @@ class Softmax(OutputUnit):
 
     def __call__(self, raw):
         return softmax(np.asarray(raw), axis=1)
+
+
+class GaussianMean(OutputUnit):
+    """Mean of a Gaussian from its mean and log-variance heads.
+
+    The raw output has ``2 * n_targets`` columns: the means, then the
+    log-variances (the layout of :class:`~skloss.losses.GaussianNLL`). The
+    prediction is the mean, the first ``n_targets`` columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skloss.losses import GaussianMean
+    >>> GaussianMean()(np.array([[1.5, -3.0], [2.0, 1000.0]]))
+    array([[1.5],
+           [2. ]])
+    """
+
+    name = "gaussian mean"
+    target_kind = "distribution"
+
+    def __call__(self, raw):
+        raw = np.asarray(raw)
+        return raw[:, : raw.shape[1] // 2]
+
+
+class MixtureMean(OutputUnit):
+    r"""Mean of a Gaussian mixture from its mixing logits and component means.
+
+    The raw output has ``3 * n_components`` columns: mixing logits
+    :math:`a`, component means :math:`\mu`, component log-variances (the
+    layout of :class:`~skloss.losses.GaussianMixtureNLL`). The prediction
+    is the mixture's mean :math:`\sum_k \operatorname{softmax}(a)_k \mu_k`,
+    one column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skloss.losses import MixtureMean
+    >>> raw = np.array([[0.0, 0.0, -1.0, 3.0, 0.0, 0.0], [-1e3, 1e3, -1.0, 3.0, 0.0, 0.0]])
+    >>> MixtureMean()(raw)
+    array([[1.],
+           [3.]])
+    """
+
+    name = "mixture mean"
+    target_kind = "distribution"
+
+    def __call__(self, raw):
+        raw = np.asarray(raw)
+        n_components = raw.shape[1] // 3
+        weights = softmax(raw[:, :n_components], axis=1)
+        means = raw[:, n_components : 2 * n_components]
+        return np.sum(weights * means, axis=1, keepdims=True)
