@@ -77,6 +77,15 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
         -------
         proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
             Columns follow ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SoftmaxClassifier
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+        >>> model = SoftmaxClassifier(alpha=0.01).fit(X, [0, 0, 1, 1, 2, 2])
+        >>> model.predict_proba([[2.5]]).round(2)
+        array([[0.04, 0.92, 0.04]])
         """
         return np.exp(self.predict_log_proba(X))
 
@@ -115,7 +124,7 @@ class SigmoidClassifier(_LinearClassifierBase):
     objective_ : float
         Value of the objective at the fitted coefficients.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------
@@ -176,6 +185,17 @@ class SigmoidClassifier(_LinearClassifierBase):
         Returns
         -------
         logits : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Positive where the positive class (``classes_[1]``) is the more
+            probable one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SigmoidClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> model = SigmoidClassifier(alpha=0.1).fit(X, ["no", "no", "yes", "yes"])
+        >>> model.decision_function([[-1.0], [1.0]]).round(2)
+        array([-1.46,  1.46])
         """
         raw = self._raw_output(X)
         return raw if self._multilabel else raw[:, 0]
@@ -192,6 +212,21 @@ class SigmoidClassifier(_LinearClassifierBase):
         log_proba : ndarray of shape (n_samples, 2) or (n_samples, n_labels)
             For binary y, columns follow ``classes_``; for multilabel y,
             column j is the log-probability that label j is present.
+
+        Examples
+        --------
+        Far from the boundary the probability of the negative class rounds
+        to 0, but its logarithm, computed from the logit, stays finite:
+
+        >>> import numpy as np
+        >>> from skloss import SigmoidClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> model = SigmoidClassifier(alpha=0.1).fit(X, ["no", "no", "yes", "yes"])
+        >>> model.predict_proba([[1000.0]])[:, 0]
+        array([0.])
+        >>> log_proba = model.predict_log_proba([[1000.0]])[0, 0]
+        >>> bool(np.isfinite(log_proba) and log_proba < -1000)
+        True
         """
         raw = self._raw_output(X)
         if self._multilabel:
@@ -210,6 +245,16 @@ class SigmoidClassifier(_LinearClassifierBase):
         proba : ndarray of shape (n_samples, 2) or (n_samples, n_labels)
             For binary y, columns follow ``classes_``; for multilabel y,
             column j is the probability that label j is present.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SigmoidClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> model = SigmoidClassifier(alpha=0.1).fit(X, ["no", "no", "yes", "yes"])
+        >>> model.predict_proba([[0.0], [1.0]]).round(2)
+        array([[0.5 , 0.5 ],
+               [0.19, 0.81]])
         """
         return super().predict_proba(X)
 
@@ -223,6 +268,16 @@ class SigmoidClassifier(_LinearClassifierBase):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_``, or 0/1 indicators for multilabel y.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SigmoidClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> model = SigmoidClassifier(alpha=0.1).fit(X, ["no", "no", "yes", "yes"])
+        >>> model.predict([[-3.0], [3.0]]).tolist()
+        ['no', 'yes']
         """
         raw = self._raw_output(X)
         if self._multilabel:
@@ -273,7 +328,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
     objective_ : float
         Value of the objective at the fitted coefficients.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------
@@ -323,6 +378,16 @@ class SoftmaxClassifier(_LinearClassifierBase):
         logits : ndarray of shape (n_samples, n_classes) or (n_samples,)
             For two classes, the scikit-learn convention: one column, the
             log-odds ``z_1 - z_0`` of the second class.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SoftmaxClassifier
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+        >>> model = SoftmaxClassifier(alpha=0.01).fit(X, [0, 0, 1, 1, 2, 2])
+        >>> logits = model.decision_function([[0.0], [5.0]])
+        >>> logits.shape, logits.argmax(axis=1).tolist()
+        ((2, 3), [0, 2])
         """
         raw = self._raw_output(X)
         return raw[:, 1] - raw[:, 0] if raw.shape[1] == 2 else raw
@@ -337,6 +402,16 @@ class SoftmaxClassifier(_LinearClassifierBase):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SoftmaxClassifier
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+        >>> model = SoftmaxClassifier(alpha=0.01).fit(X, [0, 0, 1, 1, 2, 2])
+        >>> model.predict_log_proba([[2.5]]).round(1)
+        array([[-3.3, -0.1, -3.3]])
         """
         return log_softmax(self._raw_output(X), axis=1)
 
@@ -350,6 +425,16 @@ class SoftmaxClassifier(_LinearClassifierBase):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SoftmaxClassifier
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+        >>> model = SoftmaxClassifier(alpha=0.01).fit(X, [0, 0, 1, 1, 2, 2])
+        >>> model.predict([[0.0], [2.5], [5.0]])
+        array([0, 1, 2])
         """
         raw = self._raw_output(X)
         return self.classes_[np.argmax(raw, axis=1)]

@@ -54,6 +54,21 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The loss's statistic of ``y`` given each row of ``X``.
+
+        Examples
+        --------
+        The same data, two losses, two statistics: the squared error predicts
+        the conditional mean, the absolute error the conditional median.
+
+        >>> import numpy as np
+        >>> from skloss import LinearRegressor
+        >>> X = np.array([[0.0], [0.0], [0.0], [1.0], [1.0], [1.0]])
+        >>> y = np.array([0.0, 1.0, 5.0, 10.0, 11.0, 15.0])
+        >>> LinearRegressor(loss="squared_error").fit(X, y).predict([[0.0], [1.0]]).round(6)
+        array([ 2., 12.])
+        >>> LinearRegressor(loss="absolute_error").fit(X, y).predict([[0.0], [1.0]]).round(6)
+        array([ 1., 11.])
         """
         raw = self._raw_output(X)
         prediction = self.loss_.output_unit(raw)
@@ -111,7 +126,7 @@ class LinearRegressor(_LinearRegressorBase):
         Value of the objective at the fitted coefficients.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -188,7 +203,7 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     n_iter_ : int
     objective_ : float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------
@@ -242,7 +257,7 @@ class MedianRegressor(_LinearRegressorBase):
     n_iter_ : int
     objective_ : float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------
