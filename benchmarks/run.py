@@ -80,9 +80,8 @@ def run(scale=1.0, only="", out=sys.stdout, repeats=3):
             continue
         case_rows = run_case(case)
         rows += case_rows
-        print(
-            format_table(HEADER, case_rows).splitlines()[-len(case_rows) :][0], file=out, flush=True
-        )
+        for row in case_rows:  # progress, before the aligned table at the end
+            print("  ".join(row).rstrip(), file=out, flush=True)
     print(file=out)
     print(
         "Median fit time over repeats (alternating, after warm-up); ratio = skloss / peer;\n"

@@ -22,7 +22,6 @@ from sklearn.utils.validation import (
     column_or_1d,
     validate_data,
 )
-from threadpoolctl import threadpool_limits
 
 from ._base import LinearModelBase
 from ._objective import column_moments
@@ -129,13 +128,9 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
             coef_init[:, means] /= scale
             intercept_init[means] /= scale
             intercept_init[log_variances] -= 2 * np.log(scale)
-        # numpy and scipy each load their own OpenBLAS; on a small machine their
-        # two thread pools starve each other inside L-BFGS-B (a 10x slowdown
-        # on small problems), so the core runs with single-threaded BLAS.
-        with threadpool_limits(limits=1, user_api="blas"):
-            result = self._fit_standardised(
-                X, target / scale, standard_loss, sample_weight, coef_init, intercept_init
-            )
+        result = self._fit_standardised(
+            X, target / scale, standard_loss, sample_weight, coef_init, intercept_init
+        )
         coef, intercept = result.coef.copy(), result.intercept.copy()
         coef[:, means] *= scale
         intercept[means] *= scale

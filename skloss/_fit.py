@@ -200,7 +200,8 @@ def _continuation(objective, theta, max_iter, tol):
         )
         n_iter += stage_iter
         if loss.kink_at_target:
-            theta, certified = kink_step(objective, theta, width, scale)
+            last_chance = width == scale * _SMOOTHING_WIDTHS[-1]
+            theta, certified = kink_step(objective, theta, width, scale, last_chance)
             if certified:
                 return theta, n_iter, True, "optimality certified"
     return theta, n_iter, converged, message

@@ -104,7 +104,7 @@ class _Column:
         )
 
 
-def kink_step(objective, theta, width, scale):
+def kink_step(objective, theta, width, scale, last_chance=False):
     """Jump from a smoothed solution onto the exact optimum, if it can be found.
 
     Parameters
@@ -117,6 +117,9 @@ def kink_step(objective, theta, width, scale):
         Half-width of the last smoothing zone.
     scale : float
         Typical residual size, for tolerances.
+    last_chance : bool, default=False
+        Try even when many samples are near their kinks (ties), which
+        earlier stages skip as too far from a vertex.
 
     Returns
     -------
@@ -135,6 +138,12 @@ def kink_step(objective, theta, width, scale):
     for j in range(objective.n_outputs):
         column = _Column(objective, j)
         beta = np.append(coef[:, j], intercept[j]) if column.fit_intercept else coef[:, j]
+        residual = column.y - column.matvec(beta)
+        near_kinks = np.count_nonzero(column.active & (np.abs(residual) <= width))
+        if near_kinks > 4 * column.n_params and not last_chance:
+            # Far from a vertex: wait for a narrower smoothing stage.
+            certified = False
+            continue
         if objective.alpha == 0:
             candidate = _simplex(column, beta, scale)
         else:
@@ -331,16 +340,38 @@ def _pivot(column, rows, basis, beta, residual, multiplier, leaving, high, low):
     candidates = np.flatnonzero(moving & (t >= 0))
     if len(candidates) == 0:
         return None
-    candidates = candidates[np.argsort(t[candidates], kind="stable")]
-    # Crossing a kink raises the slope by the jump in that sample's gradient.
+    # Crossing a kink raises the slope by the jump in that sample's gradient;
+    # the step ends at the first crossing where the slope turns non-negative.
     jumps = (column.above[candidates] - column.below[candidates]) * np.abs(change[candidates])
-    reached = np.flatnonzero(slope + np.cumsum(jumps) >= 0)
-    if len(reached) == 0:
+    entering = _first_crossing_reaching(t[candidates], jumps, -slope)
+    if entering is None:
         return None
-    entering = candidates[reached[0]]
+    entering = candidates[entering]
     beta = beta + t[entering] * direction
     basis = basis.copy()
     basis[leaving] = entering
     rows = rows.copy()
     rows[leaving] = column.rows(np.array([entering]))[0]
     return basis, rows, beta
+
+
+def _first_crossing_reaching(t, jumps, needed):
+    """Index of the smallest ``t`` at which the jumps, summed in ``t`` order, reach ``needed``.
+
+    The step usually stops after a few crossings, so the smallest ``t`` are
+    selected by partitioning, with a window that doubles until it holds
+    enough jump, instead of sorting all of them.
+    """
+    window = 32
+    while True:
+        if window >= len(t):
+            order = np.argsort(t, kind="stable")
+        else:
+            nearest = np.argpartition(t, window)[:window]
+            order = nearest[np.argsort(t[nearest], kind="stable")]
+        reached = np.flatnonzero(np.cumsum(jumps[order]) >= needed)
+        if len(reached):
+            return int(order[reached[0]])
+        if window >= len(t):
+            return None
+        window *= 4
