@@ -59,7 +59,7 @@ class _BestFinite:
 
 
 def _lbfgs(function, theta, max_iter, tol):
-    """Run L-BFGS-B; return (theta, n_iter, converged, message)."""
+    """Run L-BFGS-B; return (theta, n_iter, converged, message, value at theta)."""
     tracked = _BestFinite(function)
     result = scipy.optimize.minimize(
         tracked,
@@ -78,15 +78,16 @@ def _lbfgs(function, theta, max_iter, tol):
     theta = result.x
     value = result.fun
     if tracked.theta is not None and (not np.isfinite(value) or tracked.value < value):
-        theta = tracked.theta
+        theta, value = tracked.theta, tracked.value
     if tracked.theta is None:
         # Not even the starting point was finite: keep it, the caller warns.
-        return theta, result.nit, False, "the objective was not finite"
+        return theta, result.nit, False, "the objective was not finite", value
     # A failed line search at a tiny gradient is the floating-point floor,
     # not a failure to converge.
-    gradient_norm = np.max(np.abs(function(theta)[1]), initial=0.0)
+    gradient = result.jac if theta is result.x else function(theta)[1]
+    gradient_norm = np.max(np.abs(gradient), initial=0.0)
     converged = result.status == 0 or (result.status != 1 and gradient_norm <= max(tol, 1e-7))
-    return theta, result.nit, converged, str(result.message)
+    return theta, result.nit, converged, str(result.message), value
 
 
 def _caller_stacklevel():
@@ -145,11 +146,13 @@ def fit_linear_model(
     theta = objective.pack(coef_init, intercept_init)
 
     if loss.is_smooth:
-        theta, n_iter, converged, message = _lbfgs(
+        theta, n_iter, converged, message, value = _lbfgs(
             objective.value_and_gradient, theta, max_iter, tol
         )
     else:
         theta, n_iter, converged, message = _continuation(objective, theta, max_iter, tol)
+        # The smoothed losses' values are not the objective: evaluate it.
+        value = objective.value(theta)
 
     if not converged:
         warnings.warn(
@@ -165,7 +168,7 @@ def fit_linear_model(
         intercept=intercept.copy(),
         n_iter=n_iter,
         converged=converged,
-        objective=objective.value(theta),
+        objective=value,
     )
 
 
@@ -192,7 +195,7 @@ def _continuation(objective, theta, max_iter, tol):
             message = "the iteration budget ran out during smoothing continuation"
             break
         smooth = loss.smoothed(width)
-        theta, stage_iter, converged, message = _lbfgs(
+        theta, stage_iter, converged, message, _ = _lbfgs(
             lambda t, smooth=smooth: objective.value_and_gradient(t, smooth),
             theta,
             budget,

@@ -49,6 +49,17 @@ def row_blocks(X):
     return [slice(start, min(start + rows, n_samples)) for start in range(0, n_samples, rows)]
 
 
+def _block_views(X):
+    """``(row slice, X block)`` pairs partitioning X, each block a view of X.
+
+    Dense X: cache-sized blocks (slices of an ndarray are views). Sparse X:
+    one block, X itself (slicing a sparse matrix copies it).
+    """
+    if scipy.sparse.issparse(X):
+        return [(slice(0, X.shape[0]), X)]
+    return [(rows, X[rows]) for rows in row_blocks(X)]
+
+
 def column_moments(X, sample_weight):
     """Weighted column means and standard deviations of X, without copying X.
 
@@ -73,13 +84,13 @@ def column_moments(X, sample_weight):
     return mean, np.sqrt(np.maximum(variance, 0.0))
 
 
-def _sparse_centred_second_moment(X, weight, mean, chunk=2**20):
-    """sum_i w_i (x_ij - mu_j)^2 for sparse X, from its stored entries.
+def _sparse_centred_second_moment(X, weight, mean, chunk=2**14):
+    """sum_i w_i (x_ij - mu_j)^2 for sparse X, as E[x^2] - mu^2.
 
-    Stored entries contribute w (x - mu)^2; the implicit zeros of column j
-    contribute (total weight of rows without an entry in j) mu_j^2. Working
-    on the stored arrays in chunks avoids both a copy of X and the
-    cancellation of E[x^2] - mu^2.
+    E[x^2] comes from the squared stored values, a chunk of rows (CSR) or
+    columns (CSC) at a time, so X is never copied. The difference cancels
+    for columns whose spread is tiny next to their mean; that only blurs a
+    preconditioner, and such columns are treated as constant by the caller.
     """
     if X.format not in ("csr", "csc"):
         X = X.tocsr()
@@ -89,18 +100,24 @@ def _sparse_centred_second_moment(X, weight, mean, chunk=2**20):
         X = X.copy()
         X.sum_duplicates()
     n_features = X.shape[1]
-    spread = np.zeros(n_features)
-    covered = np.zeros(n_features)  # weight of rows with an entry, per column
-    for start in range(0, X.nnz, chunk):
-        stop = min(start + chunk, X.nnz)
-        # The outer index (row for CSR, column for CSC) of each stored entry.
-        outer = np.searchsorted(X.indptr, np.arange(start, stop), side="right") - 1
-        inner = X.indices[start:stop]
-        rows, cols = (outer, inner) if X.format == "csr" else (inner, outer)
-        deviation = X.data[start:stop] - mean[cols]
-        spread += np.bincount(cols, weight[rows] * deviation * deviation, minlength=n_features)
-        covered += np.bincount(cols, weight[rows], minlength=n_features)
-    return spread + np.maximum(1.0 - covered, 0.0) * mean**2
+    second = np.zeros(n_features)
+    n_outer = len(X.indptr) - 1
+    for first in range(0, n_outer, chunk):
+        last = min(first + chunk, n_outer)
+        start, stop = X.indptr[first], X.indptr[last]
+        squares = X.data[start:stop].astype(float) ** 2
+        indptr = X.indptr[first : last + 1] - start
+        if X.format == "csr":
+            rows = scipy.sparse.csr_matrix(
+                (squares, X.indices[start:stop], indptr), shape=(last - first, n_features)
+            )
+            second += rows.T @ weight[first:last]
+        else:
+            columns = scipy.sparse.csc_matrix(
+                (squares, X.indices[start:stop], indptr), shape=(X.shape[0], last - first)
+            )
+            second[first:last] += columns.T @ weight
+    return second - mean**2
 
 
 class Reparametrisation:
@@ -197,10 +214,14 @@ class LinearObjective(_Objective):
         self.fit_intercept = fit_intercept
         self.n_features = X.shape[1]
         self.n_outputs = y.shape[1]
-        self._blocks = row_blocks(X)
         total = float(np.sum(sample_weight))
-        # Each block's share of the total weight; empty blocks are skipped.
-        self._block_shares = [float(np.sum(sample_weight[rows])) / total for rows in self._blocks]
+        # (X, y, sample_weight, share of the total weight) of each block with
+        # weight; every piece is a view of the caller's arrays, never a copy.
+        self._blocks = []
+        for rows, X_block in _block_views(X):
+            share = float(np.sum(sample_weight[rows])) / total
+            if share > 0.0:
+                self._blocks.append((X_block, y[rows], sample_weight[rows], share))
         if _use_dense_preconditioner(X):
             self.parametrisation = _covariance_parametrisation(
                 X, sample_weight, alpha, fit_intercept, self.n_outputs
@@ -212,7 +233,8 @@ class LinearObjective(_Objective):
         # curvature as 1. Constant columns without a penalty keep scale 1.
         # Without an intercept the model cannot absorb a shift, so features
         # are then scaled but not centred.
-        std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 0.0)
+        # Spreads below rounding level (sparse moments cancel) count as zero.
+        std = np.where(std > 1e-7 * np.maximum(1e-5, np.abs(mean)), std, 0.0)
         scale = np.sqrt(std**2 + alpha)
         self.parametrisation = Reparametrisation(
             1.0 / np.where(scale > 0, scale, 1.0),
@@ -247,31 +269,32 @@ class LinearObjective(_Objective):
 
     def _each_block(self):
         """(X, y, sample_weight, share of the total weight) of each non-empty block."""
-        if len(self._blocks) == 1:
-            # Slicing copies sparse matrices: use X itself when it is one block.
-            yield self.X, self.y, self.sample_weight, 1.0
-            return
-        for rows, share in zip(self._blocks, self._block_shares, strict=True):
-            if share > 0.0:
-                yield self.X[rows], self.y[rows], self.sample_weight[rows], share
+        return self._blocks
 
     def value_and_gradient(self, theta, loss=None):
         """Objective value and its gradient with respect to ``theta``."""
         loss = self.loss if loss is None else loss
         coef, intercept = self.unpack(theta)
         coef_in_x_precision = coef.astype(self.X.dtype, copy=False)
-        mean_loss = 0.0
-        coef_gradient = np.zeros((self.n_features, self.n_outputs))
-        intercept_gradient = np.zeros(self.n_outputs)
-        for X_block, y_block, weight_block, share in self._each_block():
+
+        def block_terms(block):
+            X_block, y_block, weight_block, share = block
             raw = self.raw_output_of(coef_in_x_precision, intercept, X_block)
             value, raw_gradient = loss.loss_gradient(y_block, raw, weight_block)
             # Block means, weighted by the block's share, add up to the mean.
-            mean_loss += share * value
             raw_gradient *= share
             # Chain rule through z = X W + b: dW = X^T dz, db = sum_i dz_i.
-            coef_gradient += X_block.T @ raw_gradient.astype(self.X.dtype, copy=False)
-            intercept_gradient += raw_gradient.sum(axis=0)
+            coef_term = X_block.T @ raw_gradient.astype(self.X.dtype, copy=False)
+            return share * value, coef_term, raw_gradient.sum(axis=0)
+
+        terms = map(block_terms, self._blocks)
+        mean_loss = 0.0
+        coef_gradient = np.zeros((self.n_features, self.n_outputs))
+        intercept_gradient = np.zeros(self.n_outputs)
+        for value, coef_term, intercept_term in terms:
+            mean_loss += value
+            coef_gradient += coef_term
+            intercept_gradient += intercept_term
         if self.alpha:
             coef_gradient += self.alpha * coef
         gradient = self.parametrisation.gradient(coef_gradient, intercept_gradient)
