@@ -266,7 +266,7 @@ def _qp_step(column, beta, width, scale):
         tolerance = 1e-9 * max(np.max(np.abs(column.below)), np.max(np.abs(column.above)))
         if len(kinks) == 0 or np.max(violation) <= tolerance:
             return beta, column.certified(
-                beta, kinks, multiplier, residual_before(residual, kinks), scale
+                beta, kinks, multiplier, _with_kinks_at_zero(residual, kinks), scale
             )
         leaving = int(np.argmax(violation))
         # Above the upper slope: raw goes up past y (residual negative).
@@ -275,7 +275,7 @@ def _qp_step(column, beta, width, scale):
     return beta, False
 
 
-def residual_before(residual, kinks):
+def _with_kinks_at_zero(residual, kinks):
     """Residuals with the kink samples set exactly to zero."""
     residual = residual.copy()
     residual[kinks] = 0.0

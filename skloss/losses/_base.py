@@ -227,33 +227,6 @@ class Loss:
             f"{type(self).__name__} is not smooth: it must implement smoothed(width)."
         )
 
-    def kink_scale(self, y, sample_weight):
-        """Typical size of residuals, to scale the smoothing width.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Target, encoded as the loss expects.
-        sample_weight : ndarray of shape (n_samples,)
-            Non-negative weights with a positive sum.
-
-        Returns
-        -------
-        scale : float
-            The weighted mean absolute deviation of ``y`` from the best
-            constant.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skloss.losses import AbsoluteError
-        >>> AbsoluteError().kink_scale(np.array([[1.0], [2.0], [9.0]]), np.ones(3))
-        2.6666666666666665
-        """
-        raw = self.init_raw(y, sample_weight)
-        weight = sample_weight / np.sum(sample_weight)
-        return float(weight @ np.mean(np.abs(y - raw), axis=1))
-
     # Parameter handling, so that clone, get_params and grid search see a
     # loss's parameters (``loss__delta``) the way they see an estimator's.
     @classmethod

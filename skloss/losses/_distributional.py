@@ -124,7 +124,23 @@ def _log_at_least_tiny(value):
     return np.log(np.maximum(value, np.exp(-_PRECISION_CAP)))
 
 
-class GaussianNLL(Loss):
+class _LossFromTerms(Loss):
+    """A loss whose value and gradient come together from ``_terms(y, raw)``."""
+
+    def loss(self, y, raw):
+        return self._terms(y, raw)[0]
+
+    def gradient(self, y, raw):
+        return self._terms(y, raw)[1]
+
+    def loss_gradient(self, y, raw, sample_weight):
+        weight = sample_weight / np.sum(sample_weight)
+        per_sample, gradient = self._terms(y, raw)
+        gradient *= weight[:, np.newaxis]
+        return float(weight @ per_sample), gradient
+
+
+class GaussianNLL(_LossFromTerms):
     r"""Negative log-likelihood of a Gaussian with a predicted mean and variance.
 
     The raw output has two heads per target: the means :math:`\mu`, then the
@@ -212,18 +228,6 @@ class GaussianNLL(Loss):
         )
         return value.sum(axis=1), np.hstack([-residual * precision, dlog_variance])
 
-    def loss(self, y, raw):
-        return self._terms(y, raw)[0]
-
-    def gradient(self, y, raw):
-        return self._terms(y, raw)[1]
-
-    def loss_gradient(self, y, raw, sample_weight):
-        weight = sample_weight / np.sum(sample_weight)
-        per_sample, gradient = self._terms(y, raw)
-        gradient *= weight[:, np.newaxis]
-        return float(weight @ per_sample), gradient
-
     def init_raw(self, y, sample_weight):
         r"""The best constant: the weighted mean and log-variance of ``y``.
 
@@ -286,7 +290,7 @@ class GaussianNLL(Loss):
         return np.hstack([y, y])
 
 
-class GaussianMixtureNLL(Loss):
+class GaussianMixtureNLL(_LossFromTerms):
     r"""Negative log-likelihood of a mixture of Gaussians, for one target.
 
     The raw output has three heads per component :math:`k = 1 \dots K`:
@@ -405,18 +409,6 @@ class GaussianMixtureNLL(Loss):
             axis=1,
         )
         return -log_density[:, 0], gradient
-
-    def loss(self, y, raw):
-        return self._terms(y, raw)[0]
-
-    def gradient(self, y, raw):
-        return self._terms(y, raw)[1]
-
-    def loss_gradient(self, y, raw, sample_weight):
-        weight = sample_weight / np.sum(sample_weight)
-        per_sample, gradient = self._terms(y, raw)
-        gradient *= weight[:, np.newaxis]
-        return float(weight @ per_sample), gradient
 
     def init_raw(self, y, sample_weight):
         r"""The deterministic start: equal weights, means at quantiles, a common variance.

@@ -156,11 +156,6 @@ class Pinball(Loss):
             raise ValueError(f"The smoothing width must be a positive number, got {width!r}.")
         return _SmoothedPinball(self._tau(), self._scale, float(width))
 
-    def kink_scale(self, y, sample_weight):
-        raw = weighted_quantile(y, sample_weight, 0.5)
-        weight = sample_weight / np.sum(sample_weight)
-        return float(weight @ np.mean(np.abs(y - raw), axis=1))
-
 
 class AbsoluteError(Pinball):
     r"""Absolute error, the negative log-likelihood of a Laplace distribution.
