@@ -28,36 +28,11 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-# Target size of one block of rows of X (bytes): about half a core's L2 cache
-# (chosen by timing 256 KB to 4 MB on the benchmark cases).
-_BLOCK_BYTES = 2**19
+from ._blocks import map_blocks, outer_bounds, outer_slice, row_blocks, transposed
+
 # Squared error is fitted from the Gram matrix only while it is no larger
 # than this many features (its d x d matrices are dense).
 _MAX_GRAM_FEATURES = 2000
-
-
-def row_blocks(X):
-    """Slices of rows that partition X into cache-sized blocks.
-
-    Sparse X is one block: slicing CSR copies its rows, and CSC rows are
-    scattered, so blocking would cost a pass rather than save one.
-    """
-    n_samples, n_features = X.shape
-    if scipy.sparse.issparse(X):
-        return [slice(0, n_samples)]
-    rows = max(64, _BLOCK_BYTES // (X.itemsize * max(n_features, 1)))
-    return [slice(start, min(start + rows, n_samples)) for start in range(0, n_samples, rows)]
-
-
-def _block_views(X):
-    """``(row slice, X block)`` pairs partitioning X, each block a view of X.
-
-    Dense X: cache-sized blocks (slices of an ndarray are views). Sparse X:
-    one block, X itself (slicing a sparse matrix copies it).
-    """
-    if scipy.sparse.issparse(X):
-        return [(slice(0, X.shape[0]), X)]
-    return [(rows, X[rows]) for rows in row_blocks(X)]
 
 
 def column_moments(X, sample_weight):
@@ -73,24 +48,25 @@ def column_moments(X, sample_weight):
     mean, std : ndarrays of shape (n_features,)
     """
     weight = sample_weight / np.sum(sample_weight)
-    mean = np.asarray(X.T @ weight.astype(X.dtype, copy=False), dtype=float).ravel()
     if scipy.sparse.issparse(X):
-        variance = _sparse_centred_second_moment(X, weight, mean)
+        mean, variance = _sparse_mean_and_variance(X, weight)
     else:
+        mean = np.asarray(X.T @ weight.astype(X.dtype, copy=False), dtype=float).ravel()
         variance = np.zeros(X.shape[1])
-        for rows in row_blocks(X):
-            centred = X[rows] - mean
-            variance += weight[rows] @ (centred * centred)
+        for block in row_blocks(X):
+            centred = block.X - mean
+            variance += weight[block.rows] @ (centred * centred)
     return mean, np.sqrt(np.maximum(variance, 0.0))
 
 
-def _sparse_centred_second_moment(X, weight, mean, chunk=2**14):
-    """sum_i w_i (x_ij - mu_j)^2 for sparse X, as E[x^2] - mu^2.
+def _sparse_mean_and_variance(X, weight):
+    """Means and sum_i w_i (x_ij - mu_j)^2 of sparse X, the latter as E[x^2] - mu^2.
 
-    E[x^2] comes from the squared stored values, a chunk of rows (CSR) or
-    columns (CSC) at a time, so X is never copied. The difference cancels
-    for columns whose spread is tiny next to their mean; that only blurs a
-    preconditioner, and such columns are treated as constant by the caller.
+    E[x^2] comes from the squared stored values, a block of rows (CSR) or
+    chunk of columns (CSC) at a time, so X is never copied. The difference
+    cancels for columns whose spread is tiny next to their mean; that only
+    blurs a preconditioner, and such columns are treated as constant by the
+    caller.
     """
     if X.format not in ("csr", "csc"):
         X = X.tocsr()
@@ -99,25 +75,27 @@ def _sparse_centred_second_moment(X, weight, mean, chunk=2**14):
         # the caller's matrix).
         X = X.copy()
         X.sum_duplicates()
-    n_features = X.shape[1]
-    second = np.zeros(n_features)
-    n_outer = len(X.indptr) - 1
-    for first in range(0, n_outer, chunk):
-        last = min(first + chunk, n_outer)
-        start, stop = X.indptr[first], X.indptr[last]
-        squares = X.data[start:stop].astype(float) ** 2
-        indptr = X.indptr[first : last + 1] - start
-        if X.format == "csr":
-            rows = scipy.sparse.csr_matrix(
-                (squares, X.indices[start:stop], indptr), shape=(last - first, n_features)
-            )
-            second += rows.T @ weight[first:last]
-        else:
-            columns = scipy.sparse.csc_matrix(
-                (squares, X.indices[start:stop], indptr), shape=(X.shape[0], last - first)
-            )
-            second[first:last] += columns.T @ weight
-    return second - mean**2
+    if X.format == "csr":
+
+        def block_moments(block):
+            squares = np.square(block.X.data, dtype=float)
+            squared_block = outer_slice(block.X, 0, block.X.shape[0], squares)
+            block_weight = weight[block.rows]
+            mean_part = block.XT @ block_weight.astype(X.dtype, copy=False)
+            return mean_part, transposed(squared_block) @ block_weight
+
+        mean, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+        for block_mean, block_second in map_blocks(block_moments, row_blocks(X), threaded=True):
+            mean += block_mean
+            second += block_second
+    else:
+        mean = np.asarray(X.T @ weight.astype(X.dtype, copy=False), dtype=float).ravel()
+        second = np.zeros(X.shape[1])
+        bounds = outer_bounds(X)
+        for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+            squares = np.square(X.data[X.indptr[first] : X.indptr[last]], dtype=float)
+            second[first:last] = transposed(outer_slice(X, first, last, squares)) @ weight
+    return mean, second - mean**2
 
 
 class Reparametrisation:
@@ -215,13 +193,16 @@ class LinearObjective(_Objective):
         self.n_features = X.shape[1]
         self.n_outputs = y.shape[1]
         total = float(np.sum(sample_weight))
-        # (X, y, sample_weight, share of the total weight) of each block with
-        # weight; every piece is a view of the caller's arrays, never a copy.
+        # Passes over sparse X run their blocks on threads (see _blocks).
+        self._threaded = scipy.sparse.issparse(X)
+        self._row_blocks = row_blocks(X)
+        # (block, y, sample_weight, share of the total weight) of each block
+        # with weight; every piece is a view of the caller's arrays.
         self._blocks = []
-        for rows, X_block in _block_views(X):
-            share = float(np.sum(sample_weight[rows])) / total
+        for block in self._row_blocks:
+            share = float(np.sum(sample_weight[block.rows])) / total
             if share > 0.0:
-                self._blocks.append((X_block, y[rows], sample_weight[rows], share))
+                self._blocks.append((block, y[block.rows], sample_weight[block.rows], share))
         if _use_dense_preconditioner(X):
             self.parametrisation = _covariance_parametrisation(
                 X, sample_weight, alpha, fit_intercept, self.n_outputs
@@ -246,11 +227,19 @@ class LinearObjective(_Objective):
 
     def raw_output(self, theta):
         """The raw output z = X W + b, of shape (n_samples, n_outputs)."""
-        return self.raw_output_of(*self.unpack(theta))
+        coef, intercept = self.unpack(theta)
+        coef = coef.astype(self.X.dtype, copy=False)
+        parts = list(
+            map_blocks(
+                lambda block: self.raw_output_of(coef, intercept, block.X),
+                self._row_blocks,
+                self._threaded,
+            )
+        )
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
-    def raw_output_of(self, coef, intercept, X=None):
-        """The raw output for explicit ``coef`` and ``intercept`` (of X or of a block)."""
-        X = self.X if X is None else X
+    def raw_output_of(self, coef, intercept, X):
+        """The raw output ``X @ coef + intercept`` of X or of a block of it."""
         # Multiply in X's precision: a float32 X is never upcast (copied).
         raw = np.asarray(X @ coef.astype(X.dtype, copy=False), dtype=float)
         raw += intercept
@@ -260,16 +249,16 @@ class LinearObjective(_Objective):
         """Objective value, optionally under another loss (same X, y, alpha)."""
         loss = self.loss if loss is None else loss
         coef, intercept = self.unpack(theta)
-        mean_loss = 0.0
-        for X_block, y_block, weight_block, share in self._each_block():
-            raw = self.raw_output_of(coef, intercept, X_block)
-            weight = weight_block / np.sum(weight_block)
-            mean_loss += share * float(weight @ loss.loss(y_block, raw))
-        return mean_loss + self._penalty(coef)
+        coef_in_x_precision = coef.astype(self.X.dtype, copy=False)
 
-    def _each_block(self):
-        """(X, y, sample_weight, share of the total weight) of each non-empty block."""
-        return self._blocks
+        def block_value(entry):
+            block, y_block, weight_block, share = entry
+            raw = self.raw_output_of(coef_in_x_precision, intercept, block.X)
+            weight = weight_block / np.sum(weight_block)
+            return share * float(weight @ loss.loss(y_block, raw))
+
+        mean_loss = sum(map_blocks(block_value, self._blocks, self._threaded))
+        return mean_loss + self._penalty(coef)
 
     def value_and_gradient(self, theta, loss=None):
         """Objective value and its gradient with respect to ``theta``."""
@@ -277,20 +266,20 @@ class LinearObjective(_Objective):
         coef, intercept = self.unpack(theta)
         coef_in_x_precision = coef.astype(self.X.dtype, copy=False)
 
-        def block_terms(block):
-            X_block, y_block, weight_block, share = block
-            raw = self.raw_output_of(coef_in_x_precision, intercept, X_block)
+        def block_terms(entry):
+            block, y_block, weight_block, share = entry
+            raw = self.raw_output_of(coef_in_x_precision, intercept, block.X)
             value, raw_gradient = loss.loss_gradient(y_block, raw, weight_block)
             # Block means, weighted by the block's share, add up to the mean.
             raw_gradient *= share
             # Chain rule through z = X W + b: dW = X^T dz, db = sum_i dz_i.
-            coef_term = X_block.T @ raw_gradient.astype(self.X.dtype, copy=False)
+            coef_term = block.XT @ raw_gradient.astype(self.X.dtype, copy=False)
             return share * value, coef_term, raw_gradient.sum(axis=0)
 
-        terms = map(block_terms, self._blocks)
         mean_loss = 0.0
         coef_gradient = np.zeros((self.n_features, self.n_outputs))
         intercept_gradient = np.zeros(self.n_outputs)
+        terms = map_blocks(block_terms, self._blocks, self._threaded)
         for value, coef_term, intercept_term in terms:
             mean_loss += value
             coef_gradient += coef_term
@@ -369,21 +358,56 @@ def _centred_moments(X, y, weight, mean, y_mean):
     """Weighted ``(X - mu)^T S (X - mu)`` and ``(X - mu)^T S (y - y_mean)`` (S sums to 1)."""
     n_features = X.shape[1]
     if scipy.sparse.issparse(X):
-        weighted = scipy.sparse.diags(weight) @ X
-        gram = np.asarray((X.T @ weighted).toarray(), dtype=float) - np.outer(mean, mean)
-        if y is None:
-            return gram, None
-        cross = np.asarray(weighted.T @ y, dtype=float) - np.outer(mean, y_mean)
-        return gram, cross
+        return _sparse_centred_moments(X, y, weight, mean, y_mean)
     gram = np.zeros((n_features, n_features))
     cross = None if y is None else np.zeros((n_features, y.shape[1]))
-    for rows in row_blocks(X):
-        centred = np.asarray(X[rows], dtype=float) - mean
-        weighted = centred * weight[rows, np.newaxis]
+    for block in row_blocks(X):
+        centred = np.asarray(block.X, dtype=float) - mean
+        weighted = centred * weight[block.rows, np.newaxis]
         gram += centred.T @ weighted
         if y is not None:
-            cross += weighted.T @ (y[rows] - y_mean)
+            cross += weighted.T @ (y[block.rows] - y_mean)
     return gram, cross
+
+
+def _sparse_centred_moments(X, y, weight, mean, y_mean):
+    """:func:`_centred_moments` for sparse X: uncentred products, then centred.
+
+    CSR X is taken a block of rows at a time (the products add up), CSC X a
+    block of columns at a time (each gives those columns of the products).
+    Only a block's stored values are copied, when they are weighted.
+    """
+    n_features = X.shape[1]
+    gram = np.zeros((n_features, n_features))
+    cross = None if y is None else np.zeros((n_features, y.shape[1]))
+    if X.format == "csr":
+
+        def block_moments(block):
+            n_rows = block.X.shape[0]
+            row_of_value = np.repeat(np.arange(n_rows), np.diff(block.X.indptr))
+            block_weight = weight[block.rows]
+            weighted = outer_slice(block.X, 0, n_rows, block.X.data * block_weight[row_of_value])
+            block_cross = None if y is None else transposed(weighted) @ y[block.rows]
+            return block.XT @ weighted, block_cross
+
+        # Each block's product is a sparse n_features^2 matrix: blocks at
+        # least that large keep adding them up cheaper than computing them.
+        blocks = row_blocks(X, min_sparse_values=n_features**2)
+        for block_gram, block_cross in map_blocks(block_moments, blocks, threaded=True):
+            gram += block_gram.toarray()
+            if y is not None:
+                cross += block_cross
+    else:
+        XT = transposed(X)
+        bounds = outer_bounds(X)
+        for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+            columns = outer_slice(X, first, last)
+            weighted = outer_slice(X, first, last, columns.data * weight[columns.indices])
+            gram[:, first:last] = (XT @ weighted).toarray()
+            if y is not None:
+                cross[first:last] = transposed(weighted) @ y
+    gram -= np.outer(mean, mean)
+    return gram, None if y is None else cross - np.outer(mean, y_mean)
 
 
 def _inverse_cholesky_transpose(hessian):
