@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._kinks import kink_step
 from ._objective import make_objective
+from ._screening import ScreenedObjective, near_samples, widened
 
 # Continuation widths, relative to the typical residual size: 1e-1 ... 1e-7.
 # The smoothed objective is within width/2 of the true one per unit slope,
@@ -172,6 +173,61 @@ def fit_linear_model(
     )
 
 
+def _smoothed_stage(objective, theta, smooth, width, max_iter, tol):
+    """Minimise the objective under the smoothed loss ``smooth`` of width ``width``.
+
+    For a loss with its kink at ``raw == y``, when few samples are near
+    their kinks, the stage runs on those only (:mod:`skloss._screening`),
+    until a pass over all of X confirms that no other sample came near.
+
+    Returns
+    -------
+    theta, n_iter, converged, message
+    screened : ScreenedObjective or None
+        The objective the stage was solved on, if screened.
+    """
+    n_iter = 0
+    raw = objective.raw_output(theta)
+    near = near_samples(objective, raw, width) if objective.loss.kink_at_target else None
+    while near is not None and n_iter < max_iter:
+        screened = ScreenedObjective(objective, raw, near, smooth)
+        start = screened.pack(*objective.unpack(theta))
+        result, stage_iter, converged, message, _ = _lbfgs(
+            screened.value_and_gradient_under(smooth), start, max_iter - n_iter, tol
+        )
+        n_iter += stage_iter
+        theta = objective.pack(*screened.unpack(result))
+        raw = objective.raw_output(theta)
+        came_near = screened.came_near(raw, width)
+        if not np.any(came_near):
+            return theta, n_iter, converged, message, screened
+        # Solve again with them; give up screening if too many came.
+        near = widened(near, came_near)
+    if n_iter >= max_iter:
+        return theta, n_iter, False, "the iteration budget ran out", None
+    theta, stage_iter, converged, message, _ = _lbfgs(
+        lambda t: objective.value_and_gradient(t, smooth), theta, max_iter - n_iter, tol
+    )
+    return theta, n_iter + stage_iter, converged, message, None
+
+
+def _exact_step(objective, theta, screened, width, scale, last_chance):
+    """The exact finish (:func:`skloss._kinks.kink_step`), on the screened problem if any.
+
+    A screened candidate stands for the full problem only while every far
+    sample is still strictly on its side of its kink: checked by one pass.
+    Returns ``(theta, certified)``.
+    """
+    if screened is None:
+        return kink_step(objective, theta, width, scale, last_chance)
+    start = screened.pack(*objective.unpack(theta))
+    candidate, certified = kink_step(screened, start, width, scale, last_chance)
+    candidate = objective.pack(*screened.unpack(candidate))
+    if np.any(screened.came_near(objective.raw_output(candidate), 0.0)):
+        return theta, False
+    return candidate, certified
+
+
 def _continuation(objective, theta, max_iter, tol):
     """Minimise a non-smooth loss through smoothed losses of shrinking width.
 
@@ -194,17 +250,13 @@ def _continuation(objective, theta, max_iter, tol):
             converged = False
             message = "the iteration budget ran out during smoothing continuation"
             break
-        smooth = loss.smoothed(width)
-        theta, stage_iter, converged, message, _ = _lbfgs(
-            lambda t, smooth=smooth: objective.value_and_gradient(t, smooth),
-            theta,
-            budget,
-            tol,
+        theta, stage_iter, converged, message, screened = _smoothed_stage(
+            objective, theta, loss.smoothed(width), width, budget, tol
         )
         n_iter += stage_iter
         if loss.kink_at_target:
             last_chance = width == scale * _SMOOTHING_WIDTHS[-1]
-            theta, certified = kink_step(objective, theta, width, scale, last_chance)
+            theta, certified = _exact_step(objective, theta, screened, width, scale, last_chance)
             if certified:
                 return theta, n_iter, True, "optimality certified"
     return theta, n_iter, converged, message

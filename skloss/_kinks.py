@@ -41,7 +41,7 @@ class _Column:
         self.fit_intercept = objective.fit_intercept
         self.alpha = objective.alpha
         self.y = y[:, j]
-        self.weight = objective.sample_weight / np.sum(objective.sample_weight)
+        self.weight = objective.sample_weight / objective.weight_total
         y_j = y[:, [j]]
         # Weighted one-sided loss gradients with respect to raw; constant
         # on each side because the loss is linear there.
@@ -49,6 +49,14 @@ class _Column:
         self.above = loss.gradient(y_j, y_j + 1.0)[:, 0] * self.weight  # raw > y
         self.n_params = X.shape[1] + int(self.fit_intercept)
         self.active = self.weight > 0
+        # A linear term in (W, b) that some objectives add (the samples a
+        # screened objective keeps only as a constant gradient).
+        self.linear = np.zeros(self.n_params)
+        if objective.linear_term is not None:
+            coef_term, intercept_term = objective.linear_term
+            self.linear[: X.shape[1]] = coef_term[:, j]
+            if self.fit_intercept:
+                self.linear[-1] = intercept_term[j]
         self.objective = objective
         self.j = j
 
@@ -69,6 +77,10 @@ class _Column:
         out = np.asarray(self.X.T @ g.astype(self.X.dtype, copy=False), dtype=float).ravel()
         return np.append(out, g.sum()) if self.fit_intercept else out
 
+    def gradient(self, side_gradient):
+        """Gradient in the parameters of the samples' losses with these slopes."""
+        return self.rmatvec(side_gradient) + self.linear
+
     def split(self, beta):
         if self.fit_intercept:
             return beta[:-1], beta[-1]
@@ -78,13 +90,13 @@ class _Column:
         residual = self.y - self.matvec(beta)
         loss = np.where(residual > 0, self.below, self.above) * -residual
         coef = beta[: self.X.shape[1]]
-        return float(loss.sum()) + 0.5 * self.alpha * float(coef @ coef)
+        return float(loss.sum()) + 0.5 * self.alpha * float(coef @ coef) + self.linear @ beta
 
-    def off_kink_gradient(self, residual, kinks):
-        """Summed gradient of the samples not on a kink, in parameter space."""
+    def side_gradient(self, residual, kinks):
+        """Each sample's loss gradient on its side of the kink; zero on a kink."""
         g = np.where(residual > 0, self.below, self.above)
         g[kinks] = 0.0
-        return self.rmatvec(g)
+        return g
 
     def certified(self, beta, kinks, multiplier, residual_before, scale):
         """KKT conditions: multipliers in range, nobody else crossed a kink."""
@@ -201,7 +213,7 @@ def _qp_kkt(column, kinks, below_side):
     """
     gradient = np.where(below_side, column.below, column.above)
     gradient[kinks] = 0.0
-    c = column.rmatvec(gradient)
+    c = column.gradient(gradient)
     rows = column.rows(np.asarray(kinks, dtype=int))
     penalty = np.full(column.n_params, column.alpha)
     if column.fit_intercept:
@@ -282,23 +294,45 @@ def _with_kinks_at_zero(residual, kinks):
     return residual
 
 
+def _smallest_first(distance, count):
+    """Indices of finite ``distance`` in increasing order, at least the ``count`` smallest.
+
+    Partitions instead of sorting everything: only the front is used.
+    """
+    finite = np.flatnonzero(np.isfinite(distance))
+    if count < len(finite):
+        finite = finite[np.argpartition(distance[finite], count)[:count]]
+    return finite[np.argsort(distance[finite], kind="stable")]
+
+
 def _simplex(column, beta, scale):
-    """Vertex from the smallest residuals, then simplex pivots to the optimum."""
+    """Vertex from the smallest residuals, then simplex pivots to the optimum.
+
+    Each pivot costs one pass over X (the edge direction's change of the
+    raw outputs): the residuals move along the edge, and the off-kink
+    gradient changes only through the few samples whose side changed.
+    """
     residual = column.y - column.matvec(beta)
     distance = np.where(column.active, np.abs(residual), np.inf)
-    order = np.argsort(distance, kind="stable")
-    basis = np.sort(_independent_rows(column, order[np.isfinite(distance[order])], column.n_params))
+    basis = []
+    for count in (4 * column.n_params, len(distance)):
+        basis = _independent_rows(column, _smallest_first(distance, count), column.n_params)
+        if len(basis) == column.n_params:
+            break
     if len(basis) < column.n_params:
         return None
+    basis = np.sort(basis)
     rows = column.rows(basis)
     beta = _solve(rows, column.y[basis])
     if beta is None:
         return None
+    residual = column.y - column.matvec(beta)
+    residual[basis] = 0.0
+    side_gradient = column.side_gradient(residual, basis)
+    c = column.gradient(side_gradient)
+    slack = 1e-9 * max(np.max(np.abs(column.below)), np.max(np.abs(column.above)))
 
     for _ in range(_MAX_PIVOTS_PER_PARAM * column.n_params + 10):
-        residual = column.y - column.matvec(beta)
-        residual[basis] = 0.0
-        c = column.off_kink_gradient(residual, basis)
         # Stationarity c + A^T lambda = 0 gives the kink multipliers.
         multiplier = _solve(rows.T, -c)
         if multiplier is None:
@@ -307,18 +341,31 @@ def _simplex(column, beta, scale):
         high = np.maximum(column.below[basis], column.above[basis])
         violation = np.maximum(multiplier - high, low - multiplier)
         leaving = int(np.argmax(violation))
-        slack = 1e-9 * max(np.max(np.abs(column.below)), np.max(np.abs(column.above)))
         if violation[leaving] <= slack:
+            # Certify with the gradient recomputed from scratch, not updated.
+            multiplier = _solve(rows.T, -column.gradient(side_gradient))
+            if multiplier is None:
+                return None
             return beta, column.certified(beta, basis, multiplier, residual, scale)
         pivot = _pivot(column, rows, basis, beta, residual, multiplier, leaving, high, low)
         if pivot is None:
             return None
-        basis, rows, beta = pivot
+        basis, rows, beta, residual = pivot
+        new_side_gradient = column.side_gradient(residual, basis)
+        changed = np.flatnonzero(new_side_gradient != side_gradient)
+        if len(changed) > len(residual) // 8:
+            c = column.gradient(new_side_gradient)
+        else:
+            c = c + column.rows(changed).T @ (new_side_gradient - side_gradient)[changed]
+        side_gradient = new_side_gradient
     return beta, False
 
 
 def _pivot(column, rows, basis, beta, residual, multiplier, leaving, high, low):
-    """One simplex pivot: release basis sample ``leaving``, line-search the edge."""
+    """One simplex pivot: release basis sample ``leaving``, line-search the edge.
+
+    Returns the new ``(basis, rows, beta, residual)``, or None.
+    """
     # Release the kink towards the side that lowers the objective: raw of
     # the leaving sample goes up if its multiplier exceeds the upper slope.
     up = multiplier[leaving] > high[leaving]
@@ -347,12 +394,17 @@ def _pivot(column, rows, basis, beta, residual, multiplier, leaving, high, low):
     if entering is None:
         return None
     entering = candidates[entering]
-    beta = beta + t[entering] * direction
+    step = t[entering]
+    beta = beta + step * direction
+    residual = residual - step * change
+    # Samples crossed before the entering one keep their (now flipped) sign;
+    # the entering sample sits exactly on its kink.
+    residual[entering] = 0.0
     basis = basis.copy()
     basis[leaving] = entering
     rows = rows.copy()
     rows[leaving] = column.rows(np.array([entering]))[0]
-    return basis, rows, beta
+    return basis, rows, beta, residual
 
 
 def _first_crossing_reaching(t, jumps, needed):

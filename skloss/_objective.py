@@ -183,6 +183,9 @@ class LinearObjective(_Objective):
     fit_intercept : bool
     """
 
+    # No linear term in (W, b) beyond the loss (see skloss._screening).
+    linear_term = None
+
     def __init__(self, X, y, loss, sample_weight, alpha, fit_intercept):
         self.X = X
         self.y = y
@@ -193,6 +196,7 @@ class LinearObjective(_Objective):
         self.n_features = X.shape[1]
         self.n_outputs = y.shape[1]
         total = float(np.sum(sample_weight))
+        self.weight_total = total
         # Passes over sparse X run their blocks on threads (see _blocks).
         self._threaded = scipy.sparse.issparse(X)
         self._row_blocks = row_blocks(X)
@@ -237,6 +241,16 @@ class LinearObjective(_Objective):
             )
         )
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def coef_gradient_of(self, raw_gradient):
+        """``X^T G``: the gradient in W of a function of z = X W + b with gradient G in z."""
+        G = raw_gradient.astype(self.X.dtype, copy=False)
+        total = np.zeros((self.n_features, G.shape[1]))
+        for part in map_blocks(
+            lambda block: block.XT @ G[block.rows], self._row_blocks, self._threaded
+        ):
+            total += part
+        return total
 
     def raw_output_of(self, coef, intercept, X):
         """The raw output ``X @ coef + intercept`` of X or of a block of it."""

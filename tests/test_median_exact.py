@@ -397,3 +397,70 @@ def test_median_regressor_learns_the_conditional_median_of_skewed_noise(sigma):
     # Both recover the slopes (the noise is independent of x).
     np.testing.assert_allclose(median.coef_, beta, atol=5 * se_median / 0.5)
     np.testing.assert_allclose(mean.coef_, beta, atol=5 * se_mean / 0.5)
+
+
+# --------------------------------------------------------------------------
+# Screening: late smoothing stages and the exact finish run on the samples
+# near their kinks only (skloss._screening); the answer must not change.
+
+
+@pytest.fixture
+def screened_objectives(monkeypatch):
+    """Records every ScreenedObjective the fits build, and whether far samples came near."""
+    import skloss._fit
+    from skloss._screening import ScreenedObjective
+
+    record = {"built": 0, "came_near": 0}
+
+    class Recording(ScreenedObjective):
+        def __init__(self, *args):
+            super().__init__(*args)
+            record["built"] += 1
+
+        def came_near(self, raw, width):
+            result = super().came_near(raw, width)
+            record["came_near"] += int(result.sum())
+            return result
+
+    monkeypatch.setattr(skloss._fit, "ScreenedObjective", Recording)
+    return record
+
+
+def test_lad_fit_that_screens_reaches_the_lad_optimum(screened_objectives):
+    X, y = _heavy_tailed("student_t_df1.5", 5000, 3, seed=21)
+    _assert_matches_linear_program(X, y, 0.5)
+    assert screened_objectives["built"] > 0
+
+
+@pytest.mark.parametrize("quantile", [0.5, 0.8])
+def test_penalised_fit_of_many_samples_that_screens_is_certified_optimal(
+    screened_objectives, quantile
+):
+    X, y = _heavy_tailed("student_t_df1.5", 20_000, 4, seed=22)
+    model, scale = _estimator(quantile, alpha=1e-3)
+    _fit_without_convergence_warning(model, X, y)
+    certificate = _certificate(
+        X,
+        y,
+        model.coef_,
+        model.intercept_,
+        quantile=quantile,
+        scale=scale,
+        alpha=1e-3,
+        sample_weight=np.ones(len(y)),
+    )
+    assert screened_objectives["built"] > 0
+    assert certificate["defect"] <= 1e-9, certificate
+    assert abs(certificate["gap"]) <= 1e-9, certificate
+
+
+def test_screening_recovers_when_far_samples_come_near(screened_objectives, monkeypatch):
+    import skloss._screening
+
+    # Keep only the minimum number of samples near: the others must then
+    # come near during the stages, and the fit has to take them back in.
+    monkeypatch.setattr(skloss._screening, "_NEAR_WIDTHS", 0.0)
+    monkeypatch.setattr(skloss._screening, "_MAX_NEAR_SHARE", 1.0)
+    X, y = _heavy_tailed("lognormal", 2000, 3, seed=23)
+    _assert_matches_linear_program(X, y, 0.5)
+    assert screened_objectives["came_near"] > 0

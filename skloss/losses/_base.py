@@ -44,7 +44,9 @@ class Loss:
         Whether the loss is continuously differentiable in ``raw``.
     kink_at_target : bool
         Whether the loss is piecewise linear in ``raw`` with its only kink at
-        ``raw == y``.
+        ``raw == y``. Such a loss's ``smoothed(width)`` must equal it wherever
+        ``|y - raw| > width``: the core then treats samples far from their
+        kinks as a linear term.
 
     Examples
     --------
