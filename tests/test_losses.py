@@ -481,6 +481,18 @@ def test_bernoulli_log_loss_takes_its_asymptotic_value_for_huge_logits(y, z, exp
     assert value == pytest.approx(expected, rel=1e-15, abs=1e-300)
 
 
+@pytest.mark.parametrize("z", [20.0, 40.0, 300.0])
+def test_bernoulli_log_loss_of_a_confident_right_prediction_keeps_relative_precision(z):
+    # softplus(-z) = e^-z - e^-2z / 2 + e^-3z / 3 - ...: two terms are exact
+    # to double precision for these z.
+    truth = math.exp(-z) - math.exp(-2.0 * z) / 2.0
+    y, raw = np.array([[1.0], [0.0]]), np.array([[z], [-z]])
+    loss = BernoulliLogLoss()
+    np.testing.assert_allclose(loss.loss(y, raw), [truth, truth], rtol=1e-14)
+    value, _ = loss.loss_gradient(y, raw, np.ones(2))
+    assert value == pytest.approx(truth, rel=1e-14)
+
+
 def test_bernoulli_log_loss_and_gradient_are_exact_and_warning_free_on_huge_logits():
     y, raw = _binary_grid()
     loss = BernoulliLogLoss()

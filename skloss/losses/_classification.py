@@ -47,13 +47,34 @@ class BernoulliLogLoss(Loss):
     output_unit = Sigmoid()
 
     def loss(self, y, raw):
-        return np.sum(np.logaddexp(0.0, raw) - y * raw, axis=1)
+        return np.sum(_bernoulli_log_loss(y, raw, np.exp(-np.abs(raw))), axis=1)
 
     def gradient(self, y, raw):
         return expit(raw) - y
 
+    def loss_gradient(self, y, raw, sample_weight):
+        # One exponential serves both the loss and the sigmoid.
+        weight = sample_weight / np.sum(sample_weight)
+        small = np.exp(-np.abs(raw))
+        value = float(weight @ _bernoulli_log_loss(y, raw, small).sum(axis=1))
+        gradient = np.where(raw >= 0, 1.0, small)
+        gradient /= 1.0 + small
+        gradient -= y
+        gradient *= weight[:, np.newaxis]
+        return value, gradient
+
     def init_raw(self, y, sample_weight):
         return _logit(weighted_mean(y, sample_weight))
+
+
+def _bernoulli_log_loss(y, raw, small):
+    """softplus(raw) - y raw, with ``small = exp(-|raw|)``.
+
+    Written as (max(raw, 0) - y raw) + log1p(small): for a 0/1 label the
+    first term cancels exactly when the prediction is right, so even a
+    loss of 1e-30 keeps its relative precision.
+    """
+    return np.maximum(raw, 0.0) - y * raw + np.log1p(small)
 
 
 class SigmoidSquaredError(Loss):
