@@ -3,10 +3,12 @@
 Smooth losses are minimised directly. A non-smooth loss is minimised as a
 sequence of smoothed losses (continuation), each warm-started from the last
 with a ten times narrower smoothing width; losses that are piecewise linear
-with their kink at ``raw == y`` then get an exact finishing step
+with their kink at ``raw == y`` run the late stages on the samples near
+their kinks only (:mod:`skloss._screening`) and get an exact finishing step
 (:mod:`skloss._kinks`).
 """
 
+import functools
 import os
 import sys
 import warnings
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import ThreadpoolController
 
 from ._kinks import kink_step
 from ._objective import make_objective
@@ -57,6 +60,23 @@ class _BestFinite:
         if value < self.value:
             self.value, self.theta = value, theta.copy()
         return value, gradient
+
+
+@functools.cache
+def _threadpool_controller():
+    return ThreadpoolController()
+
+
+def _single_threaded_blas():
+    """A context in which BLAS runs on one thread (restored on exit).
+
+    While L-BFGS runs, the products are on cache-sized blocks of X, too
+    small for BLAS threads to pay, and OpenBLAS's idle threads spin after
+    each of L-BFGS-B's own vector operations, taking the cores from the
+    evaluations: limiting them made fits up to 2.5x faster on 2 cores.
+    Sparse X gets its parallelism from skloss's own threads (``_blocks``).
+    """
+    return _threadpool_controller().limit(limits=1, user_api="blas")
 
 
 def _lbfgs(function, theta, max_iter, tol):
@@ -139,6 +159,22 @@ def fit_linear_model(
     -------
     FitResult
     """
+    with _single_threaded_blas():
+        return _fit(
+            X,
+            y,
+            loss,
+            sample_weight,
+            alpha,
+            fit_intercept,
+            max_iter,
+            tol,
+            coef_init,
+            intercept_init,
+        )
+
+
+def _fit(X, y, loss, sample_weight, alpha, fit_intercept, max_iter, tol, coef_init, intercept_init):
     objective = make_objective(X, y, loss, sample_weight, alpha, fit_intercept)
     if coef_init is None:
         coef_init = np.zeros((objective.n_features, objective.n_outputs))

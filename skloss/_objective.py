@@ -373,15 +373,17 @@ def _centred_moments(X, y, weight, mean, y_mean):
     n_features = X.shape[1]
     if scipy.sparse.issparse(X):
         return _sparse_centred_moments(X, y, weight, mean, y_mean)
-    gram = np.zeros((n_features, n_features))
+    gram = np.zeros((n_features, n_features), order="F")
     cross = None if y is None else np.zeros((n_features, y.shape[1]))
     for block in row_blocks(X):
-        centred = np.asarray(block.X, dtype=float) - mean
-        weighted = centred * weight[block.rows, np.newaxis]
-        gram += centred.T @ weighted
+        # Rows sqrt(s_i) (x_i - mu): the Gram matrix is scaled^T scaled, of
+        # which the symmetric rank-k update computes one triangle only.
+        root = np.sqrt(weight[block.rows])[:, np.newaxis]
+        scaled = (np.asarray(block.X, dtype=float) - mean) * root
+        gram = scipy.linalg.blas.dsyrk(1.0, scaled.T, beta=1.0, c=gram, overwrite_c=True)
         if y is not None:
-            cross += weighted.T @ (y[block.rows] - y_mean)
-    return gram, cross
+            cross += scaled.T @ ((y[block.rows] - y_mean) * root)
+    return np.triu(gram) + np.triu(gram, 1).T, cross
 
 
 def _sparse_centred_moments(X, y, weight, mean, y_mean):
