@@ -254,9 +254,10 @@ def test_softmax_classifier_is_multinomial_logistic_regression(dataset, alpha):
     assert model.coef_.shape == reference.coef_.shape == (n_classes, X.shape[1])
     scale = np.abs(reference.coef_).max()
     assert np.abs(reference.coef_.sum(axis=0)).max() < 1e-8 * scale
-    # skloss holds it to its convergence floor (the L-BFGS iterates keep it
-    # only up to rounding).
-    assert np.abs(model.coef_.sum(axis=0)).max() < 1e-7 * scale
+    # skloss holds it to its convergence floor: the loss is flat along a
+    # shift common to all classes, only the penalty (curvature alpha) pulls
+    # the rounding drift back, so the sum stays within about tol / alpha.
+    assert np.abs(model.coef_.sum(axis=0)).max() < 10 * TIGHT["tol"] / alpha * scale
     # Intercepts are defined up to a common shift; compare them centred.
     model_intercept = model.intercept_ - model.intercept_.mean()
     reference_intercept = reference.intercept_ - reference.intercept_.mean()
