@@ -79,6 +79,17 @@ def _single_threaded_blas():
     return _threadpool_controller().limit(limits=1, user_api="blas")
 
 
+def _with_single_threaded_blas(function):
+    """``function`` run inside :func:`_single_threaded_blas`."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with _single_threaded_blas():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def _lbfgs(function, theta, max_iter, tol):
     """Run L-BFGS-B; return (theta, n_iter, converged, message, value at theta)."""
     tracked = _BestFinite(function)
@@ -120,6 +131,7 @@ def _caller_stacklevel():
     return level
 
 
+@_with_single_threaded_blas
 def fit_linear_model(
     X,
     y,
@@ -159,22 +171,6 @@ def fit_linear_model(
     -------
     FitResult
     """
-    with _single_threaded_blas():
-        return _fit(
-            X,
-            y,
-            loss,
-            sample_weight,
-            alpha,
-            fit_intercept,
-            max_iter,
-            tol,
-            coef_init,
-            intercept_init,
-        )
-
-
-def _fit(X, y, loss, sample_weight, alpha, fit_intercept, max_iter, tol, coef_init, intercept_init):
     objective = make_objective(X, y, loss, sample_weight, alpha, fit_intercept)
     if coef_init is None:
         coef_init = np.zeros((objective.n_features, objective.n_outputs))
