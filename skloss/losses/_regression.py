@@ -168,7 +168,8 @@ class AbsoluteError(Pinball):
     The loss has a kink at :math:`y = z`, where L-BFGS's line search
     breaks down. The fitting core therefore minimises a sequence of smoothed
     losses (see :meth:`smoothed`), warm-started with a width shrinking by a
-    factor of ten from 1e-1 to 1e-7 of the typical residual size, and after
+    factor of ten from 1e-1 to 1e-7 of the typical residual size (late
+    stages run on the samples near their kinks only), and after
     each stage tries an exact step onto the kinks: a vertex of the linear
     program followed by simplex pivots for ``alpha=0``, an active-set method
     on the quadratic program for ``alpha>0``. It stops as soon as that step is
