@@ -9,7 +9,8 @@ The losses live in :mod:`skloss.losses`. ``HeteroscedasticRegressor`` and
 
 from . import losses
 from ._classification import SigmoidClassifier, SoftmaxClassifier
-from ._distributional import HeteroscedasticRegressor, MixtureDensityRegressor
+from ._heteroscedastic import HeteroscedasticRegressor
+from ._mixture_density import MixtureDensityRegressor
 from ._regression import LinearGaussianRegressor, LinearRegressor, MedianRegressor
 
 __version__ = "0.1.0"

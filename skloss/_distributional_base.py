@@ -1,0 +1,241 @@
+"""What the distributional regressors share: the whole conditional distribution of y.
+
+Both (:mod:`skloss._heteroscedastic`, :mod:`skloss._mixture_density`) are
+fitted by the same L-BFGS-B core as every other estimator; their losses
+(:class:`~skloss.losses.GaussianNLL`, :class:`~skloss.losses.GaussianMixtureNLL`)
+give the raw output several linear heads per sample.
+"""
+
+import dataclasses
+import numbers
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    check_scalar,
+    column_or_1d,
+    validate_data,
+)
+
+from ._base import LinearModelBase
+from .losses._weighted import weighted_mean
+
+_COMMON_PARAMETERS_DOC = r"""reg_variance : float, default=1e-6
+        Variance regularisation :math:`\delta`, as a fraction of the
+        weighted variance :math:`\sigma_y^2` of the training targets:
+        :math:`\delta = \text{reg\_variance} \cdot \sigma_y^2` is
+        added to every squared residual in the loss, so the best variance for
+        a residual :math:`r` is :math:`r^2 + \delta`, never 0. It keeps the
+        likelihood bounded where the mean fits some samples exactly (like
+        ``reg_covar`` of ``sklearn.mixture.GaussianMixture``); 0 removes it.
+    fit_intercept : bool, default=True
+        Whether every head has an (unpenalised) intercept.
+    max_iter : int, default=1000
+        Maximum number of L-BFGS iterations (per start).
+    tol : float, default=1e-5
+        L-BFGS stops when the largest gradient entry falls below ``tol``.
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients."""
+
+_SAMPLES_DOC = """Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_samples : int, default=1
+            Number of draws for each row of ``X``.
+        random_state : int, RandomState instance or None, default=None
+            Seed or generator of the draws.
+
+        Returns
+        -------
+        y_samples : ndarray of shape (n_samples_X, n_samples)
+            Row ``i`` holds independent draws from the predicted
+            distribution of y given ``X[i]``."""
+
+
+class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
+    """Shared plumbing: one target, variance regularisation, likelihood, sampling."""
+
+    _target_kind = "distribution"
+
+    def _validate_params(self):
+        super()._validate_params()
+        check_scalar(self.reg_variance, "reg_variance", numbers.Real, min_val=0.0)
+        if not np.isfinite(self.reg_variance):
+            raise ValueError(f"reg_variance must be finite, got {self.reg_variance!r}.")
+
+    def _single_target(self, y):
+        if y.ndim == 2 and y.shape[1] != 1 or y.ndim > 2:
+            raise ValueError(
+                f"{type(self).__name__} models a single target: y must be 1-d or a single "
+                f"column, got shape {y.shape}. Fit one model per target."
+            )
+        return column_or_1d(y, warn=True)
+
+    def _validate_data_and_target(self, X, y):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
+        return X, self._single_target(y)
+
+    def _encode_target(self, y, sample_weight):
+        name = type(self).__name__
+        n_positive = int(np.count_nonzero(sample_weight > 0))
+        if n_positive < 2:
+            raise ValueError(
+                f"{name} needs at least 2 samples with positive weight to estimate a "
+                f"variance; got {n_positive} sample{'' if n_positive == 1 else 's'}."
+            )
+        variance = _target_variance(y[:, np.newaxis], sample_weight)
+        if not variance > 0:
+            raise ValueError(
+                f"{name} needs a target that varies: y has zero (weighted) variance, so "
+                "there is no spread to model."
+            )
+        self._y_scale = float(np.sqrt(variance))
+        return self._loss_param().encode_target(y)
+
+    def _configure_loss(self, loss, target, sample_weight):
+        return loss.set_params(reg_variance=float(self.reg_variance) * self._y_scale**2)
+
+    def _mean_and_log_variance_columns(self):
+        """Columns of the raw output that are mean heads and log-variance heads."""
+        raise NotImplementedError
+
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init):
+        # The core fits u = y / s, s the weighted standard deviation of y: the
+        # mean heads scale by s and the log-variance intercepts shift by
+        # 2 log s, so the fit is the same model whatever the units of y, and
+        # L-BFGS's tolerance is relative to the spread of y.
+        scale = self._y_scale
+        means, log_variances = self._mean_and_log_variance_columns()
+        standard_loss = _clone_loss(loss, reg_variance=loss.reg_variance / scale**2)
+        if coef_init is not None:
+            coef_init, intercept_init = coef_init.copy(), intercept_init.copy()
+            coef_init[:, means] /= scale
+            intercept_init[means] /= scale
+            intercept_init[log_variances] -= 2 * np.log(scale)
+        result = self._fit_standardised(
+            X, target / scale, standard_loss, sample_weight, coef_init, intercept_init
+        )
+        coef, intercept = result.coef.copy(), result.intercept.copy()
+        coef[:, means] *= scale
+        intercept[means] *= scale
+        intercept[log_variances] += 2 * np.log(scale)
+        # Each sample's negative log-density of y is that of y / s plus log s.
+        objective = result.objective + np.log(scale)
+        return dataclasses.replace(result, coef=coef, intercept=intercept, objective=objective)
+
+    def _fit_standardised(self, X, target, loss, sample_weight, coef_init, intercept_init):
+        """Run the core on the standardised target (once; subclasses may restart)."""
+        return super()._minimise(X, target, loss, sample_weight, coef_init, intercept_init)
+
+    def _check_target(self, y, n_samples):
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        y = self._single_target(y)
+        check_consistent_length(np.empty(n_samples), y)
+        return y
+
+    def log_likelihood(self, X, y):
+        """Log-density of each ``y`` under the distribution predicted for its ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            :math:`\\log p(y_i \\mid x_i)`, the exact log-density (the fitted
+            loss without its ``reg_variance`` term, constants included), so it
+            can be compared across models.
+
+        Examples
+        --------
+        The log-density of a standard normal at 0 is
+        :math:`-\\log(2\\pi)/2 \\approx -0.919`:
+
+        >>> import numpy as np
+        >>> from skloss import HeteroscedasticRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(20_000, 1))
+        >>> model = HeteroscedasticRegressor().fit(X, rng.normal(size=20_000))
+        >>> model.log_likelihood([[0.0]], [0.0]).round(1)
+        array([-0.9])
+        """
+        raw = self._raw_output(X)
+        y = self._check_target(y, raw.shape[0])
+        # The exact log-density: the loss without its variance regularisation.
+        exact = _clone_loss(self.loss_, reg_variance=0.0)
+        return -exact.loss(y[:, np.newaxis], raw)
+
+    def mean_log_likelihood(self, X, y, sample_weight=None):
+        """Weighted mean log-likelihood of held-out data, for model comparison.
+
+        Higher is better. Unlike :meth:`score` (:math:`R^2` of the mean), it
+        rewards a correct spread and shape of the predicted distribution.
+        As a ``GridSearchCV`` scorer:
+        ``scoring=lambda model, X, y: model.mean_log_likelihood(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        mean_log_likelihood : float
+            :math:`\\sum_i s_i \\log p(y_i \\mid x_i) / \\sum_i s_i`.
+
+        Examples
+        --------
+        On noise whose spread grows with :math:`x`, a model of that spread
+        gives held-out data a higher likelihood than a constant variance:
+
+        >>> import numpy as np
+        >>> from skloss import HeteroscedasticRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.uniform(-2, 2, size=(4000, 1))
+        >>> y = np.exp(X[:, 0]) * rng.normal(size=4000)
+        >>> model = HeteroscedasticRegressor().fit(X[:2000], y[:2000])
+        >>> constant = HeteroscedasticRegressor().fit(0 * X[:2000], y[:2000])
+        >>> held_out = model.mean_log_likelihood(X[2000:], y[2000:])
+        >>> bool(held_out > constant.mean_log_likelihood(0 * X[2000:], y[2000:]))
+        True
+        """
+        values = self.log_likelihood(X, y)
+        sample_weight = _check_sample_weight(
+            sample_weight, values, dtype=np.float64, ensure_non_negative=True
+        )
+        return float(np.average(values, weights=sample_weight))
+
+    @staticmethod
+    def _check_n_samples(n_samples):
+        check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1)
+        return int(n_samples)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        return tags
+
+
+def _clone_loss(loss, **params):
+    """A new loss of the same type with some parameters changed."""
+    return type(loss)(**{**loss.get_params(), **params})
+
+
+def _target_variance(y, sample_weight):
+    """Weighted variance of the single column of ``y``."""
+    mean = weighted_mean(y, sample_weight)
+    return float(weighted_mean((y - mean) ** 2, sample_weight)[0])

@@ -1,0 +1,216 @@
+"""HeteroscedasticRegressor: a linear mean and a linear log-variance."""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._distributional_base import (
+    _COMMON_PARAMETERS_DOC,
+    _SAMPLES_DOC,
+    _DistributionalRegressorBase,
+)
+from .losses import GaussianNLL
+
+
+class HeteroscedasticRegressor(_DistributionalRegressorBase):
+    r"""Linear regression of the mean and the log-variance (heteroscedastic Gaussian).
+
+    Maximum likelihood for
+
+    .. math::
+
+        y \mid x \sim \mathcal{N}\big(\mu(x), \sigma^2(x)\big), \qquad
+        \mu(x) = x w_\mu + b_\mu, \qquad
+        \sigma^2(x) = e^{v(x)}, \qquad v(x) = x w_v + b_v:
+
+    two linear heads on the same features, the mean and the log-variance.
+    The coefficients minimise
+
+    .. math::
+
+        \frac{1}{\sum_i s_i} \sum_i s_i \Big(\frac{1}{2}\log(2\pi)
+            + \frac{v(x_i)}{2}
+            + \frac{(y_i - \mu(x_i))^2 + \delta}{2 e^{v(x_i)}}\Big)
+        + \frac{\alpha}{2}\Big(\frac{\|w_\mu\|^2}{\sigma_y^2} + \|w_v\|^2\Big)
+
+    (the loss :class:`~skloss.losses.GaussianNLL`) over both heads, with
+    :math:`s_i` the sample weights, unpenalised intercepts,
+    :math:`\sigma_y^2` the weighted variance of the training targets and
+    :math:`\delta = \text{reg\_variance} \cdot \sigma_y^2` a small
+    variance regularisation (:math:`\delta = 0` is exact maximum
+    likelihood). The prediction is the conditional mean;
+    ``predict(X, return_std=True)`` also gives the predicted standard
+    deviation :math:`\sigma(x)`.
+
+    Parameters
+    ----------
+    alpha : float, default=0.0
+        Strength of the L2 penalty on the coefficients of both heads, those
+        of the mean head measured in standard deviations of ``y``.
+    {common}
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (2, n_features)
+        Row 0 is the mean head :math:`w_\mu`, row 1 the log-variance head
+        :math:`w_v`.
+    intercept_ : ndarray of shape (2,)
+        :math:`(b_\mu, b_v)`.
+    loss_ : GaussianNLL
+        The fitted loss; its ``reg_variance`` is :math:`\delta` in the units
+        of ``y`` squared.
+    n_iter_ : int
+        Number of L-BFGS iterations run.
+    objective_ : float
+        Value of the objective at the fitted coefficients.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    MixtureDensityRegressor : Several Gaussian modes with x-dependent weights.
+    LinearGaussianRegressor : The mean only, with unit variance.
+    sklearn.linear_model.BayesianRidge : Also ``predict(X, return_std=True)``,
+        with a constant noise variance.
+
+    Notes
+    -----
+    The log-variance head makes the variance multiplicative in the features
+    (the classic multiplicative heteroscedasticity model): it needs no
+    constraint, and rescaling ``y`` by :math:`c` only shifts :math:`b_v` by
+    :math:`2\log c`. A softplus-parameterised precision would keep the
+    gradient bounded but lose both properties; the one danger of the
+    log-variance, the precision :math:`e^{-v}` overflowing, is removed in
+    the loss by continuing it linearly below :math:`v = -300`.
+
+    The likelihood of this model has no maximum when the mean head can fit
+    some samples exactly while the log-variance head sends their variance
+    to 0 (for example with as many features as samples, or an outlying
+    sample in ``X``); ``reg_variance`` keeps the minimiser finite, and
+    ``alpha`` bounds the slopes that isolate such samples. On small data,
+    prefer ``alpha > 0``.
+
+    The objective is not convex in both heads jointly, but it is in each
+    head with the other fixed; the fit starts from zero slopes and the best
+    constant (the weighted mean and log-variance of ``y``).
+
+    Measuring the mean head's penalty in units of :math:`\sigma_y` makes
+    the fit equivariant, as the unpenalised likelihood is: fitting
+    :math:`c y + d` gives the mean :math:`c \mu(x) + d`, the standard
+    deviation :math:`|c| \sigma(x)` and the same log-variance slopes. The
+    core fits :math:`y / \sigma_y`, so ``tol`` is relative to the spread of
+    ``y``. Without intercepts (``fit_intercept=False``) the log-variance
+    intercept is therefore fixed at :math:`\log\sigma_y^2`, not 0, and
+    ``intercept_`` reports it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skloss import HeteroscedasticRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-2, 2, size=(5000, 1))
+    >>> y = 1.0 + 2.0 * X[:, 0] + np.exp(0.5 * X[:, 0]) * rng.normal(size=5000)
+    >>> model = HeteroscedasticRegressor().fit(X, y)
+    >>> model.coef_.round(1)  # mean slope 2, log-variance slope 2 * 0.5
+    array([[2.],
+           [1.]])
+    >>> mean, std = model.predict(np.array([[-1.0], [1.0]]), return_std=True)
+    >>> mean.round(1), std.round(1)
+    (array([-1.,  3.]), array([0.6, 1.6]))
+    """
+
+    _named_losses = {"gaussian_nll": GaussianNLL}
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        reg_variance=1e-6,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+    ):
+        self.reg_variance = reg_variance
+        super().__init__(
+            alpha=alpha,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+        )
+
+    def _loss_param(self):
+        return GaussianNLL()
+
+    def _mean_and_log_variance_columns(self):
+        return [0], [1]
+
+    def _store_params(self, coef, intercept):
+        self.coef_, self.intercept_ = coef.T, intercept
+
+    def _fitted_params(self):
+        return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
+
+    def predict(self, X, return_std=False):
+        """Predicted mean, and optionally standard deviation, of y given X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Whether to return the predicted standard deviation too.
+
+        Returns
+        -------
+        y_mean : ndarray of shape (n_samples,)
+            The conditional mean :math:`\\mu(x)`.
+        y_std : ndarray of shape (n_samples,)
+            The conditional standard deviation :math:`\\sigma(x)`; only with
+            ``return_std=True``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import HeteroscedasticRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.uniform(0, 1, size=(5000, 1))
+        >>> y = 3 * X[:, 0] + np.exp(-2 + 2 * X[:, 0]) * rng.normal(size=5000)
+        >>> model = HeteroscedasticRegressor().fit(X, y)
+        >>> mean, std = model.predict([[0.1], [0.9]], return_std=True)
+        >>> mean.round(1), std.round(1)  # the truth: (0.3, 2.7) and (0.17, 0.82)
+        (array([0.3, 2.7]), array([0.2, 0.8]))
+        """
+        raw = self._raw_output(X)
+        mean = raw[:, 0]
+        if not return_std:
+            return mean
+        return mean, np.exp(0.5 * raw[:, 1])
+
+    def sample(self, X, n_samples=1, random_state=None):
+        """Draw y from the predicted Gaussian of each row of X.
+
+        {samples}
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import HeteroscedasticRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(500, 2))
+        >>> model = HeteroscedasticRegressor().fit(X, X[:, 0] + rng.normal(size=500))
+        >>> model.sample(X[:3], n_samples=4, random_state=0).shape
+        (3, 4)
+        """
+        n_samples = self._check_n_samples(n_samples)
+        mean, std = self.predict(X, return_std=True)
+        noise = check_random_state(random_state).standard_normal((len(mean), n_samples))
+        return mean[:, np.newaxis] + std[:, np.newaxis] * noise
+
+    sample.__doc__ = sample.__doc__.replace("{samples}", _SAMPLES_DOC)
+
+
+HeteroscedasticRegressor.__doc__ = HeteroscedasticRegressor.__doc__.replace(
+    "{common}", _COMMON_PARAMETERS_DOC
+)
