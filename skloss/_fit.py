@@ -67,8 +67,8 @@ def _threadpool_controller():
     return ThreadpoolController()
 
 
-def _single_threaded_blas():
-    """A context in which BLAS runs on one thread (restored on exit).
+def _with_single_threaded_blas(function):
+    """``function`` run with BLAS on one thread (the setting is restored after).
 
     While L-BFGS runs, the products are on cache-sized blocks of X, too
     small for BLAS threads to pay, and OpenBLAS's idle threads spin after
@@ -76,15 +76,10 @@ def _single_threaded_blas():
     evaluations: limiting them made fits up to 2.5x faster on 2 cores.
     Sparse X gets its parallelism from skloss's own threads (``_blocks``).
     """
-    return _threadpool_controller().limit(limits=1, user_api="blas")
-
-
-def _with_single_threaded_blas(function):
-    """``function`` run inside :func:`_single_threaded_blas`."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        with _single_threaded_blas():
+        with _threadpool_controller().limit(limits=1, user_api="blas"):
             return function(*args, **kwargs)
 
     return wrapper
@@ -218,9 +213,10 @@ def _smoothed_stage(objective, theta, smooth, width, max_iter, tol):
     screened : ScreenedObjective or None
         The objective the stage was solved on, if screened.
     """
-    n_iter = 0
-    raw = objective.raw_output(theta)
-    near = near_samples(objective, raw, width) if objective.loss.kink_at_target else None
+    n_iter, near = 0, None
+    if objective.loss.kink_at_target:
+        raw = objective.raw_output(theta)
+        near = near_samples(objective, raw, width)
     while near is not None and n_iter < max_iter:
         screened = ScreenedObjective(objective, raw, near, smooth)
         start = screened.pack(*objective.unpack(theta))

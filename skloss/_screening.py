@@ -91,9 +91,9 @@ class ScreenedObjective:
         self._share = near_total / total
         far_gradient = smooth.gradient(objective.y, raw) * (weight / total)[:, np.newaxis]
         far_gradient[near] = 0.0
-        self._far_coef_gradient = objective.coef_gradient_of(far_gradient)
-        self._far_intercept_gradient = far_gradient.sum(axis=0)
-        self._y = objective.y
+        # The far samples' term, in (W, b); the exact finish reads it too.
+        self.linear_term = (objective.coef_gradient_of(far_gradient), far_gradient.sum(axis=0))
+        self._all_y = objective.y
         self._side = np.sign(objective.y - raw)
         # Weightless samples cannot change the objective, wherever they go.
         self._watched = ~near & (weight > 0)
@@ -107,12 +107,11 @@ class ScreenedObjective:
             objective.fit_intercept,
         )
         # What the exact finish (skloss._kinks) reads: the near samples,
-        # weighted relative to all samples, and the far samples' term.
+        # weighted relative to all samples.
         self.X, self.y, self.loss = self._inner.X, self._inner.y, objective.loss
         self.sample_weight, self.weight_total = weight[rows], total
         self.alpha, self.fit_intercept = objective.alpha, objective.fit_intercept
         self.n_features, self.n_outputs = objective.n_features, objective.n_outputs
-        self.linear_term = (self._far_coef_gradient, self._far_intercept_gradient)
 
     def pack(self, coef, intercept):
         return self._inner.pack(coef, intercept)
@@ -124,13 +123,12 @@ class ScreenedObjective:
         """Value (up to a constant) and gradient of the stage objective in ``theta``."""
         value, gradient = self._inner.value_and_gradient(theta, loss)
         coef, intercept = self._inner.unpack(theta)
+        far_coef_gradient, far_intercept_gradient = self.linear_term
         value = self._share * value
-        value += float(np.sum(self._far_coef_gradient * coef))
-        value += float(self._far_intercept_gradient @ intercept)
+        value += float(np.sum(far_coef_gradient * coef))
+        value += float(far_intercept_gradient @ intercept)
         gradient *= self._share
-        gradient += self._inner.parametrisation.gradient(
-            self._far_coef_gradient, self._far_intercept_gradient
-        )
+        gradient += self._inner.parametrisation.gradient(far_coef_gradient, far_intercept_gradient)
         return value, gradient
 
     def value_and_gradient_under(self, loss):
@@ -151,5 +149,5 @@ class ScreenedObjective:
         -------
         ndarray of bool of shape (n_samples,)
         """
-        signed = self._side * (self._y - raw)
+        signed = self._side * (self._all_y - raw)
         return self._watched & np.any(signed <= width, axis=1)

@@ -276,3 +276,23 @@ def test_convergence_warning_points_at_the_callers_line():
     with pytest.warns(ConvergenceWarning) as record:
         SigmoidClassifier(max_iter=2).fit(X, y)
     assert record[0].filename == __file__
+
+
+def test_fits_run_with_one_blas_thread_and_restore_the_setting():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    seen = []
+
+    class RecordingLoss(BernoulliLogLoss):
+        def loss_gradient(self, y, raw, sample_weight):
+            seen.append(blas_threads())
+            return super().loss_gradient(y, raw, sample_weight)
+
+    before = blas_threads()
+    X, y = load_breast_cancer(return_X_y=True)
+    SigmoidClassifier(loss=RecordingLoss()).fit(StandardScaler().fit_transform(X), y)
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    assert blas_threads() == before
