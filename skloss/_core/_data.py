@@ -106,7 +106,7 @@ class InMemoryRows(DataSource):
         self.weight_sum = float(np.sum(sample_weight)) / self._total
         # Passes over sparse X run their blocks on threads (see _blocks).
         self._threaded = self.is_sparse
-        self._blocks = {}
+        self._blocks, self._weighted = {}, {}
 
     def blocks(self, min_block_values=0):
         """The row blocks, built once per distinct cut of the rows."""
@@ -118,6 +118,10 @@ class InMemoryRows(DataSource):
                 if [b.rows for b in blocks] == [b.rows for b in slices]
             ]
             self._blocks[min_block_values] = same_cut[0] if same_cut else self._block_list(slices)
+            # Blocks without weight add nothing to a weighted sum.
+            self._weighted[min_block_values] = [
+                b for b in self._blocks[min_block_values] if b.share > 0.0
+            ]
         return self._blocks[min_block_values]
 
     def _block_list(self, slices):
@@ -134,7 +138,8 @@ class InMemoryRows(DataSource):
         ]
 
     def sum_over_blocks(self, kernel, *params, min_block_values=0):
-        weighted = [b for b in self.blocks(min_block_values) if b.share > 0.0]
+        self.blocks(min_block_values)
+        weighted = self._weighted[min_block_values]
         total = None
         for part in map_blocks(lambda b: kernel(b, *params), weighted, self._threaded):
             if total is None:
