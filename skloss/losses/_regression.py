@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ._base import Loss
+from ._base import Loss, diagonal_hessian
 from ._weighted import weighted_mean, weighted_quantile
 
 __all__ = ["SquaredError", "AbsoluteError", "Huber", "Pinball"]
@@ -35,6 +35,9 @@ class SquaredError(Loss):
 
     def gradient(self, y, raw):
         return raw - y
+
+    def hessian(self, y, raw):
+        return diagonal_hessian(np.ones(np.shape(raw)))
 
     def loss_gradient(self, y, raw, sample_weight):
         weight = sample_weight / np.sum(sample_weight)
@@ -92,6 +95,11 @@ class Huber(Loss):
     def gradient(self, y, raw):
         self._check()
         return np.clip(raw - y, -self.delta, self.delta)
+
+    def hessian(self, y, raw):
+        # 1 in the quadratic zone, 0 where the loss is linear.
+        self._check()
+        return diagonal_hessian((np.abs(raw - y) <= self.delta).astype(float))
 
     def init_raw(self, y, sample_weight):
         self._check()

@@ -1,0 +1,181 @@
+r"""Bread and meat of the sandwich covariance, from one pass over the rows of X.
+
+With :math:`\theta` the parameters (intercept first, then coefficients,
+output after output), :math:`\psi_i = g_i \otimes \tilde x_i` the gradient of
+sample :math:`i`'s loss in :math:`\theta` (:math:`g_i` its gradient in the
+raw output) and :math:`s_i` the sample weights,
+
+- the bread is the Hessian of the penalised total loss,
+  :math:`A = \sum_i s_i H_i \otimes \tilde x_i \tilde x_i^T + S \alpha P`,
+  :math:`S = \sum_i s_i` and :math:`P` the identity on the coefficients
+  and zero on the intercepts;
+- the meat is :math:`B = \sum_i s_i \psi_i \psi_i^T` (robust),
+  :math:`\sum_g u_g u_g^T` with :math:`u_g = \sum_{i \in g} s_i \psi_i`
+  (cluster), or the model's own :math:`\phi \sum_i s_i H_i \otimes \tilde x_i
+  \tilde x_i^T` (model, :math:`\phi` the dispersion).
+
+For a loss with its kink at the target the Hessian is replaced by Powell's
+kernel estimate (:mod:`skloss.inference._kernel`).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._hessian import per_sample_hessian
+from ._kernel import bandwidths, epanechnikov, kink_slopes
+from ._rows import kronecker_gram, linear_output, row_blocks, score_sums, weighted_gram
+
+
+@dataclass
+class Sandwich:
+    """Bread, meat and what was measured along the way."""
+
+    bread: np.ndarray
+    meat: np.ndarray
+    # sum_i s_i psi_i plus the penalty's gradient: zero at the optimum of a smooth loss.
+    score: np.ndarray
+    description: str
+
+
+def raw_output(X, model):
+    """The fitted raw output ``X coef + intercept``, computed a block at a time."""
+    raw = np.empty((X.shape[0], model.coef.shape[1]))
+    for rows, block in row_blocks(X):
+        raw[rows] = linear_output(block, model.coef, model.intercept)
+    return raw
+
+
+def smooth_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_groups):
+    """The sandwich of a smooth loss, from its per-sample gradients and Hessians."""
+    loss, fit_intercept = model.loss, model.fit_intercept
+    hessian_sum = meat = 0.0
+    score = 0.0
+    group_scores = 0.0
+    for rows, block in row_blocks(X):
+        y, z, weight = target[rows], raw[rows], sample_weight[rows]
+        gradient = np.asarray(loss.gradient(y, z), dtype=np.float64)
+        hessian = per_sample_hessian(loss, y, z)
+        hessian_sum = hessian_sum + kronecker_gram(
+            block, hessian * weight[:, np.newaxis, np.newaxis], fit_intercept
+        )
+        scores = gradient * weight[:, np.newaxis]
+        score = score + score_sums(block, scores, fit_intercept)[0]
+        if cov_type == "robust":
+            outer = scores[:, :, np.newaxis] * gradient[:, np.newaxis, :]
+            meat = meat + kronecker_gram(block, outer, fit_intercept)
+        elif cov_type == "cluster":
+            group_scores = group_scores + score_sums(
+                block, scores, fit_intercept, groups[rows], n_groups
+            )
+    penalty = _penalty(model, float(np.sum(sample_weight)))
+    if cov_type == "cluster":
+        meat = group_scores.T @ group_scores
+    elif cov_type == "model":
+        scale = np.sqrt(_dispersion(target, raw, sample_weight, model))
+        meat = hessian_sum * scale[:, np.newaxis] * scale[np.newaxis, :]
+    theta = _parameters(model)
+    return Sandwich(
+        bread=hessian_sum + np.diag(penalty),
+        meat=meat,
+        score=score + penalty * theta,
+        description=_SMOOTH_DESCRIPTIONS[cov_type],
+    )
+
+
+_SMOOTH_DESCRIPTIONS = {
+    "robust": "sandwich A^-1 B A^-1 (heteroscedasticity-robust)",
+    "model": "inverse Hessian (model-based)",
+    "cluster": "cluster-robust sandwich",
+}
+
+
+def kink_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_groups):
+    """Powell's kernel sandwich of a loss with its kink at the target."""
+    loss, fit_intercept = model.loss, model.fit_intercept
+    n_outputs = raw.shape[1]
+    jump, tau = kink_slopes(loss, n_outputs)
+    residual = target - raw
+    width = bandwidths(residual, target, sample_weight, tau)
+    # Kernel weight per sample and output: K(e / h) / h estimates the
+    # density of the residuals at zero.
+    total_weight = float(np.sum(sample_weight))
+    gram = 0.0
+    kernel_gram = 0.0
+    group_scores = 0.0
+    score = 0.0
+    for rows, block in row_blocks(X):
+        weight = sample_weight[rows]
+        gram = gram + weighted_gram(block, weight, fit_intercept)
+        if cov_type != "model":
+            density = epanechnikov(residual[rows] / width) / width
+            diagonal = np.zeros((weight.size, n_outputs, n_outputs))
+            diagonal[:, np.arange(n_outputs), np.arange(n_outputs)] = (
+                weight[:, np.newaxis] * jump * density
+            )
+            kernel_gram = kernel_gram + kronecker_gram(block, diagonal, fit_intercept)
+        scores = np.asarray(loss.gradient(target[rows], raw[rows]), float) * weight[:, np.newaxis]
+        score = score + score_sums(block, scores, fit_intercept)[0]
+        if cov_type == "cluster":
+            group_scores = group_scores + score_sums(
+                block, scores, fit_intercept, groups[rows], n_groups
+            )
+    if cov_type == "model":
+        # Residuals independent of x: one density at zero per output.
+        density = sample_weight @ epanechnikov(residual / width) / (total_weight * width)
+        hessian_sum = np.kron(np.diag(jump * density), gram)
+        description = "kernel estimate, residuals independent of X (iid)"
+    else:
+        hessian_sum = kernel_gram
+        description = "Powell's kernel sandwich"
+    if cov_type == "cluster":
+        meat = group_scores.T @ group_scores
+        description = "Powell's kernel sandwich, cluster-robust"
+    else:
+        meat = np.kron(np.diag(jump**2 * tau * (1.0 - tau)), gram)
+    penalty = _penalty(model, total_weight)
+    return Sandwich(
+        bread=hessian_sum + np.diag(penalty),
+        meat=meat,
+        score=score + penalty * _parameters(model),
+        description=f"{description}, Epanechnikov kernel, bandwidths {_format(width)}",
+    )
+
+
+def _format(values):
+    return ", ".join(f"{value:.3g}" for value in values)
+
+
+def _parameters(model):
+    """The fitted parameters in statsmodels' order: intercept first, output after output."""
+    if model.fit_intercept:
+        return np.vstack([model.intercept[np.newaxis, :], model.coef]).T.ravel()
+    return model.coef.T.ravel()
+
+
+def _penalty(model, total_weight):
+    """Diagonal of the penalty's Hessian on the total (not mean) loss."""
+    n_features, n_outputs = model.coef.shape
+    per_parameter = np.repeat(model.penalty[:, np.newaxis], n_features, axis=1)
+    if model.fit_intercept:
+        per_parameter = np.hstack([np.zeros((n_outputs, 1)), per_parameter])
+    return total_weight * per_parameter.ravel()
+
+
+def _dispersion(target, raw, sample_weight, model):
+    """Dispersion per parameter: the residual variance for squared error, else 1."""
+    n_features, n_outputs = model.coef.shape
+    n_params = n_features + model.fit_intercept
+    dispersion = np.ones(n_outputs)
+    if model.loss.is_half_squared_error:
+        # RSS / (n - p) per output, as ordinary least squares estimates it.
+        residual = target - raw
+        df_resid = float(np.sum(sample_weight)) - n_params
+        if not df_resid > 0:
+            raise ValueError(
+                f"cov_type='model' estimates the noise variance from n - p = "
+                f"{df_resid:g} residual degrees of freedom; it needs more samples "
+                f"(total weight) than the {n_params} parameters per output."
+            )
+        dispersion = sample_weight @ (residual * residual) / df_resid
+    return np.repeat(dispersion, n_params)
