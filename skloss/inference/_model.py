@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._base import LinearModelBase
 from .._heteroscedastic import HeteroscedasticRegressor
@@ -84,10 +84,11 @@ def encode_target(estimator, y, n_samples):
             "estimator was fitted on."
         )
     kind = estimator.loss_.output_unit.target_kind
-    if kind == "distribution":
-        return estimator.loss_.encode_target(np.asarray(y, dtype=np.float64))
-    if kind == "continuous":
-        return np.asarray(y, dtype=np.float64).reshape(n_samples, -1)
+    if kind in ("distribution", "continuous"):
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if kind == "distribution":
+            return estimator.loss_.encode_target(y)
+        return y.reshape(n_samples, -1)
     if kind == "binary" and getattr(estimator, "_multilabel", False):
         return np.asarray(y, dtype=np.float64)
     labels = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y

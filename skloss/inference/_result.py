@@ -13,6 +13,29 @@ class InferenceResult:
     coefficients. Intervals and p-values use normal quantiles (``zvalues``;
     ``tvalues`` is the same array under statsmodels' name).
 
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+        The fitted parameters, in statsmodels' order.
+    cov : ndarray of shape (n_params, n_params)
+        Their covariance matrix.
+    output_names : list of str
+        One name per output (``[""]`` for a single output).
+    term_names : list of str
+        ``"intercept"`` (if fitted) and the feature names.
+    fit_intercept : bool
+        Whether each output's parameters start with an intercept.
+    coef_shape, intercept_shape : tuple
+        Shapes of the estimator's ``coef_`` and ``intercept_``.
+    estimator_name : str
+        For the printed table.
+    cov_type, cov_description : str
+        The covariance type and how it was estimated.
+    nobs : float
+        Number of samples (sum of the sample weights).
+    df_correction : bool
+        Whether the small-sample correction was applied.
+
     Attributes
     ----------
     params : ndarray of shape (n_params,)
@@ -103,7 +126,7 @@ class InferenceResult:
 
     @property
     def tvalues(self):
-        """``params / bse``, statsmodels' name for :attr:`zvalues`.
+        """``params / bse``, statsmodels' name for ``zvalues``.
 
         Returns
         -------
@@ -111,13 +134,11 @@ class InferenceResult:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from skloss import LinearGaussianRegressor
+        >>> from skloss import MedianRegressor
         >>> from skloss.inference import summary
-        >>> X = np.arange(10.0)[:, np.newaxis]
-        >>> y = np.array([0.1, 1.2, 1.9, 3.1, 3.9, 5.2, 6.1, 6.8, 8.1, 9.0])
-        >>> result = summary(LinearGaussianRegressor().fit(X, y), X, y)
-        >>> bool(np.array_equal(result.tvalues, result.zvalues))
+        >>> X, y = [[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]], [0.2, 0.9, 2.3, 2.8, 4.1, 5.2]
+        >>> result = summary(MedianRegressor().fit(X, y), X, y)
+        >>> result.tvalues is result.zvalues
         True
         """
         return self.zvalues
@@ -128,18 +149,15 @@ class InferenceResult:
         Returns
         -------
         ndarray of shape (n_params, n_params)
-            In the order of :attr:`params`; its diagonal is ``bse ** 2``.
+            In the order of ``params``; its diagonal is ``bse ** 2``.
 
         Examples
         --------
-        >>> import numpy as np
         >>> from skloss import LinearGaussianRegressor
         >>> from skloss.inference import summary
-        >>> X = np.arange(10.0)[:, np.newaxis]
-        >>> y = np.array([0.1, 1.2, 1.9, 3.1, 3.9, 5.2, 6.1, 6.8, 8.1, 9.0])
-        >>> result = summary(LinearGaussianRegressor().fit(X, y), X, y)
-        >>> result.cov_params().shape
-        (2, 2)
+        >>> X, y = [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0], [4.0, 0.0]], [0, 1, 2, 3, 5]
+        >>> summary(LinearGaussianRegressor().fit(X, y), X, y).cov_params().shape
+        (3, 3)
         """
         return self._cov.copy()
 
@@ -154,17 +172,16 @@ class InferenceResult:
         Returns
         -------
         ndarray of shape (n_params, 2)
-            Lower and upper bounds, in the order of :attr:`params`.
+            Lower and upper bounds, in the order of ``params``.
 
         Examples
         --------
         >>> import numpy as np
-        >>> from skloss import LinearGaussianRegressor
+        >>> from skloss import LinearRegressor
         >>> from skloss.inference import summary
         >>> X = np.arange(10.0)[:, np.newaxis]
         >>> y = np.array([0.1, 1.2, 1.9, 3.1, 3.9, 5.2, 6.1, 6.8, 8.1, 9.0])
-        >>> result = summary(LinearGaussianRegressor().fit(X, y), X, y)
-        >>> low, high = result.conf_int()[1]
+        >>> low, high = summary(LinearRegressor().fit(X, y), X, y).conf_int()[1]
         >>> bool(low < 1.0 < high)
         True
         """
@@ -174,7 +191,7 @@ class InferenceResult:
         return np.column_stack([self.params - half_width, self.params + half_width])
 
     def to_frame(self, alpha=0.05):
-        """The table of :meth:`__str__` as a pandas DataFrame.
+        """The table of ``str(result)`` as a pandas DataFrame.
 
         Parameters
         ----------
@@ -190,16 +207,16 @@ class InferenceResult:
 
         Examples
         --------
-        >>> import numpy as np
+        >>> import pandas as pd
         >>> from skloss import LinearGaussianRegressor
         >>> from skloss.inference import summary
-        >>> X = np.arange(10.0)[:, np.newaxis]
-        >>> y = np.array([0.1, 1.2, 1.9, 3.1, 3.9, 5.2, 6.1, 6.8, 8.1, 9.0])
+        >>> X = pd.DataFrame({"dose": [0.0, 1.0, 2.0, 3.0, 4.0]})
+        >>> y = [0.3, 0.9, 2.1, 2.9, 4.2]
         >>> frame = summary(LinearGaussianRegressor().fit(X, y), X, y).to_frame()
         >>> frame.columns.tolist()
         ['coef', 'std_err', 'z', 'p_value', 'ci_lower', 'ci_upper']
         >>> frame.index.tolist()
-        ['intercept', 'x0']
+        ['intercept', 'dose']
         """
         try:
             import pandas as pd

@@ -1,10 +1,11 @@
 """summary(): standard errors, intervals and p-values for a fitted skloss estimator."""
 
+import functools
 import warnings
 
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight, validate_data
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._identification import centred_basis, identified_inverse
 from ._model import encode_target, fitted_model
@@ -194,7 +195,7 @@ def summary(
     # The products are on blocks and on matrices of parameters, mostly too
     # small for BLAS threads to pay on a busy machine (a softmax summary on
     # 100,000 x 20 took 2.4 s with two threads, 0.65 s with one).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         sandwich = build(X, target, raw, sample_weight, model, cov_type, codes, n_groups)
         inverse = identified_inverse(sandwich.bread, basis, names)
         cov = inverse @ sandwich.meat @ inverse
@@ -222,6 +223,12 @@ def summary(
         nobs=total_weight,
         df_correction=bool(df_correction),
     )
+
+
+@functools.cache
+def _blas_controller():
+    # Built once: finding the loaded BLAS libraries takes milliseconds.
+    return ThreadpoolController()
 
 
 def _check_options(cov_type, groups, df_correction):

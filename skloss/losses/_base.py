@@ -156,9 +156,9 @@ class Loss:
         Parameters
         ----------
         y : ndarray of shape (n_samples, n_outputs)
-            Target, encoded as the loss expects.
+            The target, as :meth:`gradient` takes it.
         raw : ndarray of shape (n_samples, n_outputs)
-            Raw outputs (logits).
+            The raw outputs at which to differentiate twice.
 
         Returns
         -------
