@@ -25,6 +25,12 @@ class FittedModel:
     penalty: np.ndarray
     output_names: list
 
+    def parameters(self):
+        """The parameters in statsmodels' order: intercept first, output after output."""
+        if self.fit_intercept:
+            return np.vstack([self.intercept[np.newaxis, :], self.coef]).T.ravel()
+        return self.coef.T.ravel()
+
 
 def fitted_model(estimator):
     """The :class:`FittedModel` of a fitted skloss estimator, or a clear error."""

@@ -33,8 +33,9 @@ class Sandwich:
 
     bread: np.ndarray
     meat: np.ndarray
-    # sum_i s_i psi_i plus the penalty's gradient: zero at the optimum of a smooth loss.
-    score: np.ndarray
+    # sum_i s_i psi_i plus the penalty's gradient, zero at the optimum of a
+    # smooth loss; None for a kinked loss, whose optimum is not stationary.
+    score: np.ndarray | None
     description: str
 
 
@@ -74,11 +75,10 @@ def smooth_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_gr
     elif cov_type == "model":
         scale = np.sqrt(_dispersion(target, raw, sample_weight, model))
         meat = hessian_sum * scale[:, np.newaxis] * scale[np.newaxis, :]
-    theta = _parameters(model)
     return Sandwich(
         bread=hessian_sum + np.diag(penalty),
         meat=meat,
-        score=score + penalty * theta,
+        score=score + penalty * model.parameters(),
         description=_SMOOTH_DESCRIPTIONS[cov_type],
     )
 
@@ -97,28 +97,23 @@ def kink_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_grou
     jump, tau = kink_slopes(loss, n_outputs)
     residual = target - raw
     width = bandwidths(residual, target, sample_weight, tau)
-    # Kernel weight per sample and output: K(e / h) / h estimates the
-    # density of the residuals at zero.
     total_weight = float(np.sum(sample_weight))
-    gram = 0.0
-    kernel_gram = 0.0
-    group_scores = 0.0
-    score = 0.0
+    gram = kernel_gram = group_scores = 0.0
     for rows, block in row_blocks(X):
         weight = sample_weight[rows]
         gram = gram + weighted_gram(block, weight, fit_intercept)
         if cov_type != "model":
+            # K(e / h) / h estimates the density of each sample's residual at zero.
             density = epanechnikov(residual[rows] / width) / width
             diagonal = np.zeros((weight.size, n_outputs, n_outputs))
             diagonal[:, np.arange(n_outputs), np.arange(n_outputs)] = (
                 weight[:, np.newaxis] * jump * density
             )
             kernel_gram = kernel_gram + kronecker_gram(block, diagonal, fit_intercept)
-        scores = np.asarray(loss.gradient(target[rows], raw[rows]), float) * weight[:, np.newaxis]
-        score = score + score_sums(block, scores, fit_intercept)[0]
         if cov_type == "cluster":
+            gradient = np.asarray(loss.gradient(target[rows], raw[rows]), dtype=np.float64)
             group_scores = group_scores + score_sums(
-                block, scores, fit_intercept, groups[rows], n_groups
+                block, gradient * weight[:, np.newaxis], fit_intercept, groups[rows], n_groups
             )
     if cov_type == "model":
         # Residuals independent of x: one density at zero per output.
@@ -133,24 +128,16 @@ def kink_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_grou
         description = "Powell's kernel sandwich, cluster-robust"
     else:
         meat = np.kron(np.diag(jump**2 * tau * (1.0 - tau)), gram)
-    penalty = _penalty(model, total_weight)
     return Sandwich(
-        bread=hessian_sum + np.diag(penalty),
+        bread=hessian_sum + np.diag(_penalty(model, total_weight)),
         meat=meat,
-        score=score + penalty * _parameters(model),
+        score=None,
         description=f"{description}, Epanechnikov kernel, bandwidths {_format(width)}",
     )
 
 
 def _format(values):
     return ", ".join(f"{value:.3g}" for value in values)
-
-
-def _parameters(model):
-    """The fitted parameters in statsmodels' order: intercept first, output after output."""
-    if model.fit_intercept:
-        return np.vstack([model.intercept[np.newaxis, :], model.coef]).T.ravel()
-    return model.coef.T.ravel()
 
 
 def _penalty(model, total_weight):

@@ -153,7 +153,7 @@ def summary(
     (True, (2,))
     """
     model = fitted_model(estimator)
-    cov_type, groups = _check_options(cov_type, groups, df_correction)
+    _check_options(cov_type, groups, df_correction)
     X = validate_data(
         estimator, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
     )
@@ -201,16 +201,11 @@ def summary(
         cov = inverse @ sandwich.meat @ inverse
     correction = _correction(cov_type, df_correction, total_weight, n_params, n_groups)
     cov = 0.5 * (cov + cov.T) * correction
-    if loss.is_smooth:
+    if sandwich.score is not None:
         _warn_if_not_stationary(inverse @ sandwich.score, np.sqrt(np.diag(cov)), names)
 
-    params = (
-        np.vstack([model.intercept[np.newaxis, :], model.coef]).T.ravel()
-        if model.fit_intercept
-        else model.coef.T.ravel()
-    )
     return InferenceResult(
-        params=params,
+        params=model.parameters(),
         cov=cov,
         output_names=model.output_names,
         term_names=term_names,
@@ -243,7 +238,6 @@ def _check_options(cov_type, groups, df_correction):
             f"groups are used only by cov_type='cluster'; got cov_type={cov_type!r}. "
             "Pass cov_type='cluster' or drop groups."
         )
-    return cov_type, groups
 
 
 def _group_codes(groups, n_samples):
