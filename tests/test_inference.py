@@ -8,6 +8,8 @@ import statsmodels.api as sm
 from scipy.stats import norm
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from statsmodels.regression.quantile_regression import QuantReg, hall_sheather
 
 from skloss import (
@@ -399,6 +401,16 @@ def test_softmax_frame_is_indexed_by_class_and_term():
     table = summary(model, X, y).to_frame()
     assert table.index.names == ["output", "term"]
     assert table.index[0] == ("0", "intercept")
+
+
+def test_pipeline_is_its_final_step_on_transformed_x():
+    X, y = _logistic_data()
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    pipeline = make_pipeline(StandardScaler().set_output(transform="pandas"), SigmoidClassifier())
+    result = summary(pipeline.fit(frame, y), frame, y)
+    expected = summary(pipeline[-1], pipeline[0].transform(frame), y)
+    np.testing.assert_array_equal(result.bse, expected.bse)
+    assert result.param_names == ["intercept", "a", "b", "c"]
 
 
 def test_float32_x_gives_the_float64_result():

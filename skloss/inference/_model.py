@@ -45,7 +45,7 @@ def fitted_model(estimator):
     if not isinstance(estimator, LinearModelBase):
         raise TypeError(
             "summary takes a fitted skloss estimator (LinearRegressor, "
-            "SigmoidClassifier, ...), or a pipeline's final step; got "
+            "SigmoidClassifier, ...) or a pipeline ending in one; got "
             f"{type(estimator).__name__}."
         )
     check_is_fitted(estimator)

@@ -4,7 +4,8 @@ import functools
 import warnings
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from ._identification import centred_basis, identified_inverse
@@ -45,7 +46,11 @@ def summary(
         A fitted skloss estimator: ``LinearRegressor``,
         ``LinearGaussianRegressor``, ``MedianRegressor``,
         ``SigmoidClassifier``, ``SoftmaxClassifier`` or
-        ``HeteroscedasticRegressor``, with a built-in or user-defined loss.
+        ``HeteroscedasticRegressor``, with a built-in or user-defined loss;
+        or a fitted pipeline ending in one. A pipeline's other steps
+        transform X and are taken as fixed (their own estimation error, such
+        as a scaler's means, is not accounted for); the coefficients are
+        those of the transformed features.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         The data it was fitted on. Sparse X is used without densifying.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -152,6 +157,11 @@ def summary(
     >>> bool(low < 0.0 < high), result.coef_se.shape
     (True, (2,))
     """
+    if isinstance(estimator, Pipeline):
+        # The preprocessing is taken as fixed: its own estimation error
+        # (a scaler's means, say) is not part of the covariance.
+        check_is_fitted(estimator)
+        X, estimator = estimator[:-1].transform(X), estimator[-1]
     model = fitted_model(estimator)
     _check_options(cov_type, groups, df_correction)
     X = validate_data(
