@@ -104,6 +104,28 @@ def test_multioutput_regression_is_one_ols_per_output():
     assert np.all(result.cov_params()[:4, 4:] == 0.0)
 
 
+def test_multilabel_classification_is_one_logit_per_label():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(300, 2))
+    Y = (rng.random((300, 3)) < 1 / (1 + np.exp(-X @ rng.normal(size=(2, 3))))).astype(int)
+    result = summary(SigmoidClassifier(alpha=0.0, tol=1e-10).fit(X, Y), X, Y, cov_type="model")
+    for k in range(3):
+        reference = sm.Logit(Y[:, k], sm.add_constant(X)).fit(disp=0)
+        assert _relative_error(result.bse[3 * k : 3 * k + 3], reference.bse) < 1e-5
+    assert result.param_names[3] == "1:intercept"
+
+
+def test_two_output_quantile_regression_is_one_quantreg_per_output():
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(300, 2))
+    Y = X @ [[1.0, -1.0], [2.0, 0.0]] + rng.standard_t(3, size=(300, 2))
+    model = LinearRegressor(loss=Pinball(quantile=0.3)).fit(X, Y)
+    result = summary(model, X, Y, cov_type="model")
+    for k in range(2):
+        reference = QuantReg(Y[:, k], sm.add_constant(X)).fit(q=0.3, vcov="iid")
+        assert _relative_error(result.bse[3 * k : 3 * k + 3], reference.bse) < 1e-3
+
+
 def _powell_from_quantreg(X, y, quantile):
     """Powell's sandwich built by hand from QuantReg's residuals and bandwidth."""
     exog = sm.add_constant(X)
