@@ -26,6 +26,9 @@ from ._hessian import per_sample_hessian
 from ._kernel import bandwidths, epanechnikov, kink_slopes
 from ._rows import kronecker_gram, linear_output, row_blocks, score_sums, weighted_gram
 
+# Residuals within this fraction of the kernel bandwidth count as zero.
+_AT_KINK = 1e-9
+
 
 @dataclass
 class Sandwich:
@@ -112,6 +115,10 @@ def kink_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_grou
             kernel_gram = kernel_gram + kronecker_gram(block, diagonal, fit_intercept)
         if cov_type == "cluster":
             gradient = np.asarray(loss.gradient(target[rows], raw[rows]), dtype=np.float64)
+            # A fit interpolates some samples exactly, up to rounding: their
+            # slope is any value between the two sides, and rounding would
+            # pick one. Zero lies between them for every quantile.
+            gradient[np.abs(residual[rows]) <= _AT_KINK * width] = 0.0
             group_scores = group_scores + score_sums(
                 block, gradient * weight[:, np.newaxis], fit_intercept, groups[rows], n_groups
             )

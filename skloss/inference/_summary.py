@@ -111,7 +111,10 @@ def summary(
     computed from the residuals :math:`e_i` as statsmodels' ``QuantReg``
     computes it, and :math:`B = \tau(1 - \tau) \sum_i s_i \tilde x_i \tilde
     x_i^T`; with ``cov_type="model"`` the density of the residuals at zero is
-    taken to be the same for every sample, as in ``QuantReg``'s ``"iid"``.
+    taken to be the same for every sample, as in ``QuantReg``'s ``"iid"``;
+    with ``cov_type="cluster"``, :math:`B` sums the per-sample slopes by
+    group, the samples the fit interpolates (zero residual) counting with
+    slope 0, a value of their subdifferential.
     The loss's scale (the absolute error is twice the pinball loss at 0.5)
     cancels out.
 
