@@ -53,9 +53,7 @@ def raw_output(X, model):
 def smooth_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_groups):
     """The sandwich of a smooth loss, from its per-sample gradients and Hessians."""
     loss, fit_intercept = model.loss, model.fit_intercept
-    hessian_sum = meat = 0.0
-    score = 0.0
-    group_scores = 0.0
+    hessian_sum = meat = score = group_scores = 0.0
     for rows, block in row_blocks(X):
         y, z, weight = target[rows], raw[rows], sample_weight[rows]
         gradient = np.asarray(loss.gradient(y, z), dtype=np.float64)
