@@ -73,7 +73,7 @@ for offset, (name, result) in zip((-0.12, 0.12), results.items(), strict=True):
 ax.scatter(positions, truth, marker="_", s=400, color="black", label="true value", zorder=3)
 ax.set_xticks(positions, names)
 ax.set_ylabel("estimate and 95% interval")
-ax.legend(loc="upper right")
+ax.legend(loc="lower left")
 ax.set_title(f"Student's t noise, {degrees_of_freedom} degrees of freedom, n = 400")
 fig.tight_layout()
 
