@@ -331,7 +331,8 @@ class SigmoidClassifier(_LinearClassifierBase):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
-        tags.classifier_tags.multi_label = True
+        # Class weights reweight samples, which a multilabel target's labels share.
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
 
