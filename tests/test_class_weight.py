@@ -45,26 +45,8 @@ def _centred(coef, intercept):
     return parameters
 
 
-@pytest.mark.parametrize("class_weight", [{"ant": 0.3, "bee": 2.5}, "balanced"])
-def test_sigmoid_class_weight_matches_logistic_regression(class_weight):
-    X, y, s = _data(2)
-    model = SigmoidClassifier(alpha=ALPHA, class_weight=class_weight, **TIGHT)
-    model.fit(X, y, sample_weight=s)
-    expected = _reference(X, y, s, class_weight)
-    np.testing.assert_allclose(
-        _centred(model.coef_, model.intercept_),
-        _centred(expected.coef_, expected.intercept_),
-        rtol=1e-6,
-        atol=1e-6,
-    )
-
-
-@pytest.mark.parametrize("class_weight", [{"ant": 0.3, "bee": 2.5, "cat": 1.7}, "balanced"])
-def test_softmax_class_weight_matches_multinomial_logistic_regression(class_weight):
-    X, y, s = _data(3)
-    model = SoftmaxClassifier(alpha=ALPHA, class_weight=class_weight, **TIGHT)
-    model.fit(X, y, sample_weight=s)
-    expected = _reference(X, y, s, class_weight)
+def _assert_same_model(model, expected, X):
+    """Same (centred) coefficients and intercepts, and the same probabilities."""
     np.testing.assert_allclose(
         _centred(model.coef_, model.intercept_),
         _centred(expected.coef_, expected.intercept_),
@@ -72,6 +54,22 @@ def test_softmax_class_weight_matches_multinomial_logistic_regression(class_weig
         atol=1e-6,
     )
     np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "classifier, n_classes, class_weight",
+    [
+        (SigmoidClassifier, 2, {"ant": 0.3, "bee": 2.5}),
+        (SigmoidClassifier, 2, "balanced"),
+        (SoftmaxClassifier, 3, {"ant": 0.3, "bee": 2.5, "cat": 1.7}),
+        (SoftmaxClassifier, 3, "balanced"),
+    ],
+)
+def test_class_weight_matches_logistic_regression(classifier, n_classes, class_weight):
+    X, y, s = _data(n_classes)
+    model = classifier(alpha=ALPHA, class_weight=class_weight, **TIGHT)
+    model.fit(X, y, sample_weight=s)
+    _assert_same_model(model, _reference(X, y, s, class_weight), X)
 
 
 def test_class_weight_missing_from_the_dict_weighs_one():

@@ -25,15 +25,7 @@ from ._classification import (
 from ._distributional import GaussianMixtureNLL, GaussianNLL
 from ._gradient_check import check_gradient
 from ._log_link import GammaNLL, NegativeBinomialNLL, PoissonNLL, TweedieNLL
-from ._output_units import (
-    Exp,
-    GaussianMean,
-    Identity,
-    MixtureMean,
-    OutputUnit,
-    Sigmoid,
-    Softmax,
-)
+from ._output_units import Exp, GaussianMean, Identity, MixtureMean, OutputUnit, Sigmoid, Softmax
 from ._regression import AbsoluteError, Huber, Pinball, SquaredError
 
 __all__ = [

@@ -8,15 +8,7 @@ loss it is given fits its task.
 import numpy as np
 from scipy.special import expit, softmax
 
-__all__ = [
-    "OutputUnit",
-    "Identity",
-    "Exp",
-    "Sigmoid",
-    "Softmax",
-    "GaussianMean",
-    "MixtureMean",
-]
+__all__ = ["OutputUnit", "Identity", "Exp", "Sigmoid", "Softmax", "GaussianMean", "MixtureMean"]
 
 # The largest raw output whose exponential is a finite double: exp(709.78)
 # is about 1.8e308. Log-link losses and the Exp unit clip exponents here so
@@ -26,7 +18,8 @@ LOG_MAX_FLOAT = float(np.log(np.finfo(np.float64).max))
 
 def clipped_exp(exponent):
     """``exp(exponent)`` with the exponent clipped at ``LOG_MAX_FLOAT``: never inf."""
-    return np.exp(np.minimum(exponent, LOG_MAX_FLOAT))
+    # In double precision: a float32 input would overflow above 88.7.
+    return np.exp(np.minimum(np.asarray(exponent, dtype=float), LOG_MAX_FLOAT))
 
 
 class OutputUnit:
