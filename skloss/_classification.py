@@ -93,7 +93,13 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
                 y=self.classes_[codes],
                 sample_weight=sample_weight,
             )
-        return np.where(sample_weight > 0, sample_weight * weights[codes], 0.0)
+        weighted = np.where(sample_weight > 0, sample_weight * weights[codes], 0.0)
+        if not np.sum(weighted) > 0:
+            raise ValueError(
+                f"class_weight={self.class_weight!r} gives every sample a weight of 0; "
+                "at least one class present in y needs a positive weight."
+            )
+        return weighted
 
     def _store_params(self, coef, intercept):
         self.coef_, self.intercept_ = coef.T, intercept

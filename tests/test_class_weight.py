@@ -94,7 +94,11 @@ def test_class_weight_is_refused_for_a_multilabel_target():
 
 @pytest.mark.parametrize(
     "class_weight, message",
-    [("auto", "must be None, 'balanced' or a dict"), ({"ant": -1.0}, "non-negative number")],
+    [
+        ("auto", "must be None, 'balanced' or a dict"),
+        ({"ant": -1.0}, "non-negative number"),
+        ({"ant": 0.0, "bee": 0.0}, "every sample a weight of 0"),
+    ],
 )
 def test_invalid_class_weight_raises_a_clear_error(class_weight, message):
     X, y, _ = _data(2)

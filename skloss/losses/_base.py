@@ -42,7 +42,7 @@ class Loss:
     Attributes
     ----------
     output_unit : OutputUnit
-        Maps raw outputs to predictions (identity, sigmoid or softmax); its
+        Maps raw outputs to predictions (identity, exp, sigmoid or softmax); its
         ``target_kind`` tells which estimators accept the loss.
     is_smooth : bool
         Whether the loss is continuously differentiable in ``raw``.
