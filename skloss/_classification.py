@@ -53,7 +53,10 @@ _COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
         A dict maps class labels to weights (missing classes weigh 1);
         ``"balanced"`` gives each class the weight
         ``sum(s) / (n_classes * sum of s over the class)``, so every class
-        carries the same total weight. None weighs all classes 1."""
+        carries the same total weight. None weighs all classes 1. For
+        ``SigmoidClassifier``, binary targets only: the labels of a
+        multilabel target share the sample weights, so it raises a
+        ValueError."""
 
 
 class _LinearClassifierBase(ClassifierMixin, LinearModelBase):

@@ -3,10 +3,10 @@ r"""Losses on the log output unit: counts and positive, skewed amounts.
 Each loss is the negative log-likelihood of a distribution whose mean is
 :math:`\mu = e^z`, up to terms free of the raw output :math:`z`. They are
 written in :math:`z` with every exponential clipped below overflow
-(``clipped_exp``), so that a target of 0
-times a huge exponential is 0, never NaN. For ``|raw|`` up to about 700
-the values are finite; beyond, a value that is too large for a double is
-``+inf`` (the fitting core then backs off), never NaN.
+(``clipped_exp``), so that a target of 0 times a huge exponential is 0,
+never NaN. For ``|raw|`` up to about 700 the values are finite; beyond, a
+value that is too large for a double is ``+inf`` (the fitting core then
+backs off), never NaN.
 """
 
 import numbers
