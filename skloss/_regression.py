@@ -173,6 +173,8 @@ class LinearRegressor(_LinearRegressorBase):
     LinearGaussianRegressor : Squared error, the conditional mean.
     MedianRegressor : Absolute error, the conditional median.
     sklearn.linear_model.Ridge : Squared error with ``alpha * n_samples``.
+    sklearn.linear_model.PoissonRegressor : ``loss="poisson"`` with the same
+        ``alpha``; likewise ``GammaRegressor`` and ``TweedieRegressor``.
 
     Notes
     -----
