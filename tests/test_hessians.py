@@ -6,13 +6,17 @@ import pytest
 from skloss.losses import (
     AbsoluteError,
     BernoulliLogLoss,
+    GammaNLL,
     GaussianNLL,
     Huber,
     Loss,
     MultinoulliLogLoss,
+    NegativeBinomialNLL,
+    PoissonNLL,
     SigmoidSquaredError,
     SoftmaxSquaredError,
     SquaredError,
+    TweedieNLL,
 )
 
 
@@ -40,6 +44,10 @@ def _one_hot(rng, n, m):
     return np.eye(m)[rng.integers(0, m, size=n)]
 
 
+def _positive(rng, n, m):
+    return rng.gamma(2.0, size=(n, m))
+
+
 def _gaussian_target(rng, n, m):
     y = rng.normal(scale=2.0, size=(n, m // 2))
     return np.hstack([y, y])
@@ -54,6 +62,10 @@ CASES = [
     (SoftmaxSquaredError(), 4, _one_hot),
     (GaussianNLL(), 2, _gaussian_target),
     (GaussianNLL(reg_variance=0.3), 4, _gaussian_target),
+    (PoissonNLL(), 2, _positive),
+    (GammaNLL(), 2, _positive),
+    (TweedieNLL(power=1.5), 2, _positive),
+    (NegativeBinomialNLL(dispersion=0.5), 2, _positive),
 ]
 
 

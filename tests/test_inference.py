@@ -22,7 +22,16 @@ from skloss import (
     SoftmaxClassifier,
 )
 from skloss.inference import summary
-from skloss.losses import Huber, Loss, MultinoulliLogLoss, OutputUnit, Pinball
+from skloss.losses import (
+    GammaNLL,
+    Huber,
+    Loss,
+    MultinoulliLogLoss,
+    OutputUnit,
+    Pinball,
+    PoissonNLL,
+    TweedieNLL,
+)
 
 
 def _relative_error(actual, expected):
@@ -240,6 +249,53 @@ def test_cluster_of_single_samples_is_the_robust_covariance(estimator, rtol):
     robust = summary(model, X, y, cov_type="robust")
     cluster = summary(model, X, y, cov_type="cluster", groups=np.arange(len(y)))
     np.testing.assert_allclose(cluster.bse, robust.bse, rtol=rtol)
+
+
+LOG_LINK_CASES = [
+    (PoissonNLL(), sm.families.Poisson()),
+    (GammaNLL(), sm.families.Gamma(sm.families.links.Log())),
+    (TweedieNLL(power=1.5), sm.families.Tweedie(var_power=1.5, link=sm.families.links.Log())),
+]
+
+
+@pytest.mark.parametrize(("loss", "family"), LOG_LINK_CASES, ids=lambda case: repr(case)[:20])
+@pytest.mark.parametrize(
+    ("cov_type", "statsmodels_cov"), [("model", "nonrobust"), ("robust", "HC0")]
+)
+def test_log_link_glm_standard_errors_match_statsmodels(loss, family, cov_type, statsmodels_cov):
+    # "model" is the observed information times Pearson's dispersion (Gamma,
+    # Tweedie), as statsmodels' GLM reports it when fitted by Newton's method.
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(400, 2))
+    mean = np.exp(0.5 + X @ [0.3, -0.2])
+    y = rng.poisson(mean) if isinstance(loss, PoissonNLL) else rng.gamma(2.0, mean / 2.0)
+    result = summary(LinearRegressor(loss=loss, tol=1e-10).fit(X, y), X, y, cov_type=cov_type)
+    reference = sm.GLM(y, sm.add_constant(X), family=family).fit(
+        method="newton", tol=1e-12, cov_type=statsmodels_cov
+    )
+    assert _relative_error(result.bse, reference.bse) < 1e-5
+
+
+def test_class_weights_are_importance_weights_as_glm_var_weights():
+    X, y = _logistic_data()
+    class_weight = np.where(y == 1, 3.0, 1.0)
+    model = SigmoidClassifier(alpha=0.0, tol=1e-10, class_weight={0: 1.0, 1: 3.0}).fit(X, y)
+    robust = summary(model, X, y)
+    reference = sm.GLM(
+        y, sm.add_constant(X), family=sm.families.Binomial(), var_weights=class_weight
+    ).fit(tol=1e-12, cov_type="HC0")
+    assert _relative_error(robust.bse, reference.bse) < 1e-5
+    # "model": the gradients' outer products replaced by their expectation
+    # p (1 - p), each sample's counting its class weight squared.
+    exog = sm.add_constant(X)
+    p = 1.0 / (1.0 + np.exp(-exog @ robust.params))
+    curvature = p * (1 - p)
+    bread = np.linalg.inv((exog * (class_weight * curvature)[:, None]).T @ exog)
+    meat = (exog * (class_weight**2 * curvature)[:, None]).T @ exog
+    expected = bread @ meat @ bread
+    np.testing.assert_allclose(
+        summary(model, X, y, cov_type="model").cov_params(), expected, rtol=1e-7
+    )
 
 
 def test_softmax_contrasts_match_mnlogit():

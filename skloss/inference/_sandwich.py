@@ -31,6 +31,22 @@ _AT_KINK = 1e-9
 
 
 @dataclass
+class Weights:
+    """The sample weights, in the three roles they play.
+
+    ``fit`` are the weights of the fitted objective (sample weights times
+    any class weights); ``meat`` weigh the outer products of the gradients:
+    sample weights count samples, class weights are importance weights and
+    enter squared, so ``meat = fit * class weight``. ``n_samples`` is the
+    sum of the sample weights.
+    """
+
+    fit: np.ndarray
+    meat: np.ndarray
+    n_samples: float
+
+
+@dataclass
 class Sandwich:
     """Bread, meat and what was measured along the way."""
 
@@ -50,12 +66,13 @@ def raw_output(X, model):
     return raw
 
 
-def smooth_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_groups):
+def smooth_sandwich(X, target, raw, weights, model, cov_type, groups, n_groups):
     """The sandwich of a smooth loss, from its per-sample gradients and Hessians."""
     loss, fit_intercept = model.loss, model.fit_intercept
-    hessian_sum = meat = score = group_scores = 0.0
+    estimate_dispersion = cov_type == "model" and loss.has_dispersion
+    hessian_sum = meat = score = group_scores = pearson = 0.0
     for rows, block in row_blocks(X):
-        y, z, weight = target[rows], raw[rows], sample_weight[rows]
+        y, z, weight = target[rows], raw[rows], weights.fit[rows]
         gradient = np.asarray(loss.gradient(y, z), dtype=np.float64)
         hessian = per_sample_hessian(loss, y, z)
         hessian_sum = hessian_sum + kronecker_gram(
@@ -64,18 +81,28 @@ def smooth_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_gr
         scores = gradient * weight[:, np.newaxis]
         score = score + score_sums(block, scores, fit_intercept)[0]
         if cov_type == "robust":
-            outer = scores[:, :, np.newaxis] * gradient[:, np.newaxis, :]
+            outer = gradient[:, :, np.newaxis] * gradient[:, np.newaxis, :]
+            outer *= weights.meat[rows, np.newaxis, np.newaxis]
             meat = meat + kronecker_gram(block, outer, fit_intercept)
         elif cov_type == "cluster":
             group_scores = group_scores + score_sums(
                 block, scores, fit_intercept, groups[rows], n_groups
             )
-    penalty = _penalty(model, float(np.sum(sample_weight)))
+        elif cov_type == "model" and weights.meat is not weights.fit:
+            # Under the model the expected outer product of a gradient is the Hessian.
+            expected_outer = hessian * weights.meat[rows, np.newaxis, np.newaxis]
+            meat = meat + kronecker_gram(block, expected_outer, fit_intercept)
+        if estimate_dispersion:
+            pearson = pearson + _pearson_terms(loss, y, z, gradient, weight)
+    penalty = _penalty(model, float(np.sum(weights.fit)))
     if cov_type == "cluster":
         meat = group_scores.T @ group_scores
     elif cov_type == "model":
-        scale = np.sqrt(_dispersion(target, raw, sample_weight, model))
-        meat = hessian_sum * scale[:, np.newaxis] * scale[np.newaxis, :]
+        if weights.meat is weights.fit:
+            meat = hessian_sum
+        if estimate_dispersion:
+            scale = np.sqrt(_dispersion(pearson, weights.n_samples, model))
+            meat = meat * scale[:, np.newaxis] * scale[np.newaxis, :]
     return Sandwich(
         bread=hessian_sum + np.diag(penalty),
         meat=meat,
@@ -91,18 +118,20 @@ _SMOOTH_DESCRIPTIONS = {
 }
 
 
-def kink_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_groups):
+def kink_sandwich(X, target, raw, weights, model, cov_type, groups, n_groups):
     """Powell's kernel sandwich of a loss with its kink at the target."""
     loss, fit_intercept = model.loss, model.fit_intercept
     n_outputs = raw.shape[1]
     jump, tau = kink_slopes(loss, n_outputs)
     residual = target - raw
-    width = bandwidths(residual, target, sample_weight, tau)
-    total_weight = float(np.sum(sample_weight))
-    gram = kernel_gram = group_scores = 0.0
+    width = bandwidths(residual, target, weights.fit, tau)
+    total_weight = float(np.sum(weights.fit))
+    gram = meat_gram = kernel_gram = group_scores = 0.0
     for rows, block in row_blocks(X):
-        weight = sample_weight[rows]
+        weight = weights.fit[rows]
         gram = gram + weighted_gram(block, weight, fit_intercept)
+        if weights.meat is not weights.fit:
+            meat_gram = meat_gram + weighted_gram(block, weights.meat[rows], fit_intercept)
         if cov_type != "model":
             # K(e / h) / h estimates the density of each sample's residual at zero.
             density = epanechnikov(residual[rows] / width) / width
@@ -122,7 +151,7 @@ def kink_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_grou
             )
     if cov_type == "model":
         # Residuals independent of x: one density at zero per output.
-        density = sample_weight @ epanechnikov(residual / width) / (total_weight * width)
+        density = weights.fit @ epanechnikov(residual / width) / (total_weight * width)
         hessian_sum = np.kron(np.diag(jump * density), gram)
         description = "kernel estimate, residuals independent of X (iid)"
     else:
@@ -132,7 +161,8 @@ def kink_sandwich(X, target, raw, sample_weight, model, cov_type, groups, n_grou
         meat = group_scores.T @ group_scores
         description = "Powell's kernel sandwich, cluster-robust"
     else:
-        meat = np.kron(np.diag(jump**2 * tau * (1.0 - tau)), gram)
+        meat_gram = gram if weights.meat is weights.fit else meat_gram
+        meat = np.kron(np.diag(jump**2 * tau * (1.0 - tau)), meat_gram)
     return Sandwich(
         bread=hessian_sum + np.diag(_penalty(model, total_weight)),
         meat=meat,
@@ -154,20 +184,23 @@ def _penalty(model, total_weight):
     return total_weight * per_parameter.ravel()
 
 
-def _dispersion(target, raw, sample_weight, model):
-    """Dispersion per parameter: the residual variance for squared error, else 1."""
+def _pearson_terms(loss, y, raw, gradient, weight):
+    """Per-output sums of ``s_i g_i^2 / h_i``, Pearson's statistic.
+
+    ``h_i`` is the loss's curvature at ``y_i`` equal to the predicted mean:
+    for the negative log-likelihood of an exponential-dispersion family at
+    unit dispersion, ``g^2 / h`` is then ``(y - mu)^2 / V(mu)`` whatever the
+    link.
+    """
+    mean = loss.output_unit(raw)
+    curvature = np.diagonal(per_sample_hessian(loss, mean, raw), axis1=1, axis2=2)
+    return weight @ (gradient * gradient / curvature)
+
+
+def _dispersion(pearson, n_samples, model):
+    """Dispersion per parameter: Pearson's statistic over n - p, per output."""
     n_features, n_outputs = model.coef.shape
     n_params = n_features + model.fit_intercept
-    dispersion = np.ones(n_outputs)
-    if model.loss.is_half_squared_error:
-        # RSS / (n - p) per output, as ordinary least squares estimates it.
-        residual = target - raw
-        df_resid = float(np.sum(sample_weight)) - n_params
-        if not df_resid > 0:
-            raise ValueError(
-                f"cov_type='model' estimates the noise variance from n - p = "
-                f"{df_resid:g} residual degrees of freedom; it needs more samples "
-                f"(total weight) than the {n_params} parameters per output."
-            )
-        dispersion = sample_weight @ (residual * residual) / df_resid
-    return np.repeat(dispersion, n_params)
+    df_resid = n_samples - n_params
+    # For squared error this is RSS / (n - p), as ordinary least squares has it.
+    return np.repeat(pearson / df_resid, n_params)

@@ -70,6 +70,12 @@ class Loss:
         ``raw == y``. Such a loss's ``smoothed(width)`` must equal it wherever
         ``|y - raw| > width``: the core then treats samples far from their
         kinks as a linear term.
+    has_dispersion : bool
+        Whether the loss is the negative log-likelihood, at unit dispersion,
+        of a family whose dispersion is a free parameter (Gaussian, Gamma,
+        Tweedie). :func:`skloss.inference.summary` then estimates the
+        dispersion for ``cov_type="model"``, by Pearson's statistic over
+        ``n - p``; a loss without one (Bernoulli, Poisson) keeps it at 1.
 
     Examples
     --------
@@ -92,6 +98,7 @@ class Loss:
     output_unit = Identity()
     is_smooth = True
     kink_at_target = False
+    has_dispersion = False
     #: True only for exactly ``1/2 ||raw - y||^2``: the core then fits from
     #: the Gram matrix of X (one pass) instead of passing over X every step.
     is_half_squared_error = False

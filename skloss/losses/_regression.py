@@ -29,6 +29,7 @@ class SquaredError(Loss):
     """
 
     is_half_squared_error = True
+    has_dispersion = True
 
     def loss(self, y, raw):
         return 0.5 * np.sum((raw - y) ** 2, axis=1)
