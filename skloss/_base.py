@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     check_scalar,
     validate_data,
@@ -29,6 +30,8 @@ class LinearModelBase(BaseEstimator):
 
     _named_losses: dict = {}
     _target_kind = "continuous"
+    # Whether a single column of offsets may be added to every output.
+    _offset_broadcasts = True
 
     def __init__(
         self,
@@ -59,8 +62,8 @@ class LinearModelBase(BaseEstimator):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model by minimising the penalised mean loss.
+    def fit(self, X, y, sample_weight=None, offset=None):
+        r"""Fit the model by minimising the penalised mean loss.
 
         Parameters
         ----------
@@ -71,6 +74,14 @@ class LinearModelBase(BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; all ones if None. An integer weight has the
             same effect as repeating the sample.
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Known terms of the raw output, which becomes
+            :math:`z = x W + b + o`: for counts over an exposure :math:`t`
+            with the Poisson loss, :math:`o = \log t` makes
+            :math:`e^{xW + b}` a rate per unit of exposure. A single column
+            is added to every output. Predictions need the offsets of the
+            new rows (``predict(X, offset=...)``). With metadata routing
+            enabled, request it with ``set_fit_request(offset=True)``.
 
         Returns
         -------
@@ -94,13 +105,13 @@ class LinearModelBase(BaseEstimator):
         # leaves a half-fitted model behind.
         state = dict(self.__dict__)
         try:
-            return self._fit(X, y, sample_weight)
+            return self._fit(X, y, sample_weight, offset)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(state)
             raise
 
-    def _fit(self, X, y, sample_weight):
+    def _fit(self, X, y, sample_weight, offset):
         self._validate_params()
         loss = resolve_loss(
             self._loss_param(), self._named_losses, self._target_kind, type(self).__name__
@@ -111,6 +122,7 @@ class LinearModelBase(BaseEstimator):
         )
         target = self._encode_target(y, sample_weight)
         loss.check_target(target)
+        offset = self._check_offset(offset, *target.shape)
         sample_weight = self._weight_samples(target, sample_weight)
 
         coef_init = intercept_init = None
@@ -127,7 +139,7 @@ class LinearModelBase(BaseEstimator):
                 intercept_init = np.zeros_like(intercept_init)
 
         loss = self._configure_loss(loss, target, sample_weight)
-        result = self._minimise(X, target, loss, sample_weight, coef_init, intercept_init)
+        result = self._minimise(X, target, loss, sample_weight, coef_init, intercept_init, offset)
         self.loss_ = loss
         self.n_iter_ = result.n_iter
         self.objective_ = result.objective
@@ -149,12 +161,13 @@ class LinearModelBase(BaseEstimator):
         """
         return loss
 
-    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init):
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, offset=None):
         """Minimise the objective: one run of the core from the given start.
 
         ``coef_init`` and ``intercept_init`` are the warm start, or None for
-        the core's default start. A subclass may override it, for example to
-        run the core from several starting points and keep the best.
+        the core's default start; ``offset`` the checked offsets or None. A
+        subclass may override it, for example to run the core from several
+        starting points and keep the best.
 
         Returns
         -------
@@ -171,7 +184,39 @@ class LinearModelBase(BaseEstimator):
             tol=float(self.tol),
             coef_init=coef_init,
             intercept_init=intercept_init,
+            offset=offset,
+            coef_bounds=self._coef_bounds(),
         )
+
+    def _coef_bounds(self):
+        """``(lower, upper)`` bounds of the coefficients for the core; None (unbounded) here."""
+        return None
+
+    def _check_offset(self, offset, n_samples, n_outputs):
+        """``offset`` as an array of shape (n_samples, n_outputs), or None.
+
+        A 1-d offset, or a single column, is added to every output (where
+        ``_offset_broadcasts``).
+        """
+        if offset is None:
+            return None
+        offset = check_array(offset, ensure_2d=False, dtype=np.float64, input_name="offset")
+        given = offset.shape
+        shapes = [(n_samples, n_outputs)]
+        if self._offset_broadcasts or n_outputs == 1:
+            shapes = list(dict.fromkeys([(n_samples,), (n_samples, 1), *shapes]))
+        if given not in shapes:
+            raise ValueError(
+                f"offset must have shape {' or '.join(map(str, shapes))} for {n_samples} "
+                f"samples and {n_outputs} output(s) of the raw output; got shape {given}."
+                + self._offset_hint()
+            )
+        offset = offset.reshape(n_samples, -1)
+        return np.ascontiguousarray(np.broadcast_to(offset, (n_samples, n_outputs)))
+
+    def _offset_hint(self):
+        """More on the offset's shape, for the error message (nothing by default)."""
+        return ""
 
     def _validate_data_and_target(self, X, y):
         return validate_data(
@@ -184,14 +229,16 @@ class LinearModelBase(BaseEstimator):
             y_numeric=self._target_kind == "continuous",
         )
 
-    def _raw_output(self, X):
-        """Validated X mapped to the raw output, shape (n_samples, n_outputs)."""
+    def _raw_output(self, X, offset=None):
+        """Validated X mapped to the raw output (plus ``offset``), shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
         coef, intercept = self._fitted_params()
-        return np.asarray(X @ coef.astype(X.dtype, copy=False), dtype=float) + intercept
+        raw = np.asarray(X @ coef.astype(X.dtype, copy=False), dtype=float) + intercept
+        offset = self._check_offset(offset, *raw.shape)
+        return raw if offset is None else raw + offset
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coef_")

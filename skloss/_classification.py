@@ -6,6 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
@@ -23,12 +24,13 @@ _CLASSIFIER_OBJECTIVE_DOC = r"""
 
     .. math::
 
-        \frac{\sum_i s_i\, l(y_i, x_i W + b)}{\sum_i s_i}
+        \frac{\sum_i s_i\, l(y_i, x_i W + b + o_i)}{\sum_i s_i}
         + \frac{\alpha}{2} \|W\|_F^2
 
     over the coefficients :math:`W` and the unpenalised intercept :math:`b`,
     with :math:`s_i` the sample weights (times the class weights
-    :math:`c(y_i)` when ``class_weight`` is set) and :math:`z = x W + b` the
+    :math:`c(y_i)` when ``class_weight`` is set), :math:`o_i` the offsets
+    given to ``fit`` (zero by default) and :math:`z = x W + b + o` the
     logits."""
 
 _COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
@@ -110,12 +112,14 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
     def _fitted_params(self):
         return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, offset=None):
         """Predicted class probabilities, computed from the logits.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -131,7 +135,40 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
         >>> model.predict_proba([[2.5]]).round(2)
         array([[0.04, 0.92, 0.04]])
         """
-        return np.exp(self.predict_log_proba(X))
+        return np.exp(self.predict_log_proba(X, offset))
+
+    def score(self, X, y, sample_weight=None, offset=None):
+        """Mean accuracy of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+        offset : array-like, default=None
+            The rows' offsets, passed to :meth:`predict`. In a
+            ``GridSearchCV`` with metadata routing, request it with
+            ``set_score_request(offset=True)`` so that held-out folds are
+            scored with their offsets.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``predict(X, offset=offset)`` (the subset accuracy
+            for multilabel y).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SigmoidClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> y = np.array([0, 0, 1, 1])
+        >>> model = SigmoidClassifier(alpha=0.1).fit(X, y)
+        >>> model.score(X, y), model.score(X, y, offset=[0.0, 0.0, -10.0, -10.0])
+        (1.0, 0.5)
+        """
+        return accuracy_score(y, self.predict(X, offset=offset), sample_weight=sample_weight)
 
 
 class SigmoidClassifier(_LinearClassifierBase):
@@ -228,12 +265,14 @@ class SigmoidClassifier(_LinearClassifierBase):
             )
         return target[:, 0].astype(int)
 
-    def decision_function(self, X):
+    def decision_function(self, X, offset=None):
         """Logits of the positive class (of each label, for multilabel).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -250,15 +289,17 @@ class SigmoidClassifier(_LinearClassifierBase):
         >>> model.decision_function([[-1.0], [1.0]]).round(2)
         array([-1.46,  1.46])
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         return raw if self._multilabel else raw[:, 0]
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, offset=None):
         """Log-probabilities, computed from the logits (never log of a sigmoid).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -281,17 +322,19 @@ class SigmoidClassifier(_LinearClassifierBase):
         >>> bool(np.isfinite(log_proba) and log_proba < -1000)
         True
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         if self._multilabel:
             return log_expit(raw)
         return np.hstack([log_expit(-raw), log_expit(raw)])
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, offset=None):
         """Predicted probabilities.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -309,14 +352,16 @@ class SigmoidClassifier(_LinearClassifierBase):
         array([[0.5 , 0.5 ],
                [0.19, 0.81]])
         """
-        return super().predict_proba(X)
+        return super().predict_proba(X, offset)
 
-    def predict(self, X):
+    def predict(self, X, offset=None):
         """Predicted class labels (a 0/1 indicator matrix for multilabel).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -332,7 +377,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         >>> model.predict([[-3.0], [3.0]]).tolist()
         ['no', 'yes']
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         if self._multilabel:
             return (raw > 0).astype(int)
         return self.classes_[(raw[:, 0] > 0).astype(int)]
@@ -407,6 +452,15 @@ class SoftmaxClassifier(_LinearClassifierBase):
 
     _named_losses = {"log_loss": MultinoulliLogLoss, "squared_error": SoftmaxSquaredError}
     _target_kind = "categorical"
+    # The same offset on every logit cancels in the softmax.
+    _offset_broadcasts = False
+
+    def _offset_hint(self):
+        return (
+            " SoftmaxClassifier needs one column per class, in the order of classes_: "
+            "the same offset added to every logit would cancel in the softmax (for two "
+            "classes, an offset o of the log-odds is the columns [0, o])."
+        )
 
     def _encode_target(self, y, sample_weight):
         y = column_or_1d(y, warn=True)
@@ -423,12 +477,14 @@ class SoftmaxClassifier(_LinearClassifierBase):
     def _class_codes(self, target):
         return np.argmax(target, axis=1)
 
-    def decision_function(self, X):
+    def decision_function(self, X, offset=None):
         """Logits of each class.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples, n_classes), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -446,15 +502,17 @@ class SoftmaxClassifier(_LinearClassifierBase):
         >>> logits.shape, logits.argmax(axis=1).tolist()
         ((2, 3), [0, 2])
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         return raw[:, 1] - raw[:, 0] if raw.shape[1] == 2 else raw
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, offset=None):
         """Log-probabilities, computed from the logits (log-softmax).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples, n_classes), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -470,14 +528,16 @@ class SoftmaxClassifier(_LinearClassifierBase):
         >>> model.predict_log_proba([[2.5]]).round(1)
         array([[-3.3, -0.1, -3.3]])
         """
-        return log_softmax(self._raw_output(X), axis=1)
+        return log_softmax(self._raw_output(X, offset), axis=1)
 
-    def predict(self, X):
+    def predict(self, X, offset=None):
         """Most probable class.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples, n_classes), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -493,7 +553,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         >>> model.predict([[0.0], [2.5], [5.0]])
         array([0, 1, 2])
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         return self.classes_[np.argmax(raw, axis=1)]
 
 

@@ -110,7 +110,43 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
         """Columns of the raw output that are mean heads and log-variance heads."""
         raise NotImplementedError
 
-    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init):
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by maximising the (penalised) likelihood.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; CSR and CSC matrices are used without densifying.
+        y : array-like of shape (n_samples,)
+            Target.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; all ones if None.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+
+        Notes
+        -----
+        Unlike the other estimators, these take no ``offset``: their raw
+        output holds several heads (means, log-variances, mixing logits),
+        for which one known term per row has no single meaning.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import HeteroscedasticRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(500, 1))
+        >>> model = HeteroscedasticRegressor().fit(X, 2 * X[:, 0] + rng.normal(size=500))
+        >>> model.coef_.shape
+        (2, 1)
+        """
+        return super().fit(X, y, sample_weight)
+
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, offset=None):
+        # ``offset`` is always None: fit takes none (see fit's Notes).
         # The core fits u = y / s, s the weighted standard deviation of y: the
         # mean heads scale by s and the log-variance intercepts shift by
         # 2 log s, so the fit is the same model whatever the units of y, and

@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 
 from ._base import LinearModelBase
 from .losses import (
@@ -30,16 +31,33 @@ _OBJECTIVE_DOC = r"""
 
     .. math::
 
-        \frac{\sum_i s_i\, l(y_i, x_i W + b)}{\sum_i s_i}
+        \frac{\sum_i s_i\, l(y_i, x_i W + b + o_i)}{\sum_i s_i}
         + \frac{\alpha}{2} \|W\|_F^2
 
-    over the coefficients :math:`W` and the unpenalised intercept :math:`b`,
-    with :math:`s_i` the sample weights."""
+    over the coefficients :math:`W` (:math:`W \geq 0` with ``positive=True``)
+    and the unpenalised intercept :math:`b`, with :math:`s_i` the sample
+    weights and :math:`o_i` the offsets given to ``fit`` (zero by default)."""
+
+
+_POSITIVE_DOC = r"""positive : bool, default=False
+        Constrain the coefficients :math:`W` to be non-negative (the
+        intercept stays free), as ``positive=True`` in scikit-learn's
+        ``Ridge`` and ``LinearRegression``. L-BFGS-B keeps to the bounds;
+        for the absolute and pinball losses the exact finish certifies the
+        constrained optimum."""
 
 
 class _LinearRegressorBase(RegressorMixin, LinearModelBase):
     _named_losses = _REGRESSION_LOSSES
     _target_kind = "continuous"
+
+    def _validate_params(self):
+        super()._validate_params()
+        if not isinstance(self.positive, (bool, np.bool_)):
+            raise TypeError(f"positive must be True or False, got {self.positive!r}.")
+
+    def _coef_bounds(self):
+        return (0.0, None) if self.positive else None
 
     def _encode_target(self, y, sample_weight):
         self._y_is_1d = y.ndim == 1
@@ -56,12 +74,15 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         coef = coef[:, np.newaxis] if coef.ndim == 1 else coef.T
         return coef, np.atleast_1d(np.asarray(self.intercept_, dtype=float))
 
-    def predict(self, X):
+    def predict(self, X, offset=None):
         """Predict the statistic the loss estimates (mean, median, quantile, ...).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the raw output as in ``fit``; none
+            if None.
 
         Returns
         -------
@@ -82,9 +103,43 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         >>> LinearRegressor(loss="absolute_error").fit(X, y).predict([[0.0], [1.0]]).round(6)
         array([ 1., 11.])
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         prediction = self.loss_.output_unit(raw)
         return prediction[:, 0] if self._y_is_1d else prediction
+
+    def score(self, X, y, sample_weight=None, offset=None):
+        """Coefficient of determination :math:`R^2` of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, passed to :meth:`predict`. In a
+            ``GridSearchCV`` with metadata routing, request it with
+            ``set_score_request(offset=True)`` so that held-out folds are
+            scored with their offsets.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2` of ``predict(X, offset=offset)`` against ``y``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import LinearRegressor
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+        >>> exposure = np.array([1.0, 2.0, 1.0, 2.0])
+        >>> counts = np.array([1.0, 4.0, 4.0, 16.0])
+        >>> model = LinearRegressor(loss="poisson", tol=1e-10)
+        >>> model = model.fit(X, counts, offset=np.log(exposure))
+        >>> round(model.score(X, counts, offset=np.log(exposure)), 6)
+        1.0
+        """
+        return r2_score(y, self.predict(X, offset=offset), sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -154,6 +209,7 @@ class LinearRegressor(_LinearRegressorBase):
         L-BFGS stops when the largest gradient entry falls below ``tol``.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
+    {positive}
 
     Attributes
     ----------
@@ -203,7 +259,7 @@ class LinearRegressor(_LinearRegressorBase):
     >>> model = LinearRegressor(loss="poisson", tol=1e-10).fit(X, counts)
     >>> model.predict([[0.0], [1.0]]).round(6), np.exp(model.coef_).round(6)
     (array([2., 6.]), array([3.]))
-    """.format(objective=_OBJECTIVE_DOC)
+    """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
 
     def __init__(
         self,
@@ -214,8 +270,10 @@ class LinearRegressor(_LinearRegressorBase):
         max_iter=1000,
         tol=1e-5,
         warm_start=False,
+        positive=False,
     ):
         self.loss = loss
+        self.positive = positive
         super().__init__(
             alpha=alpha,
             fit_intercept=fit_intercept,
@@ -248,6 +306,7 @@ class LinearGaussianRegressor(_LinearRegressorBase):
         L-BFGS stops when the largest gradient entry falls below ``tol``.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
+    {positive}
 
     Attributes
     ----------
@@ -273,7 +332,26 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     >>> model = LinearGaussianRegressor(tol=1e-10).fit(X, y)
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([2.]), 1.0)
-    """.format(objective=_OBJECTIVE_DOC)
+    """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        positive=False,
+    ):
+        self.positive = positive
+        super().__init__(
+            alpha=alpha,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+        )
 
     def _loss_param(self):
         return "squared_error"
@@ -302,6 +380,7 @@ class MedianRegressor(_LinearRegressorBase):
         L-BFGS stops when the largest gradient entry falls below ``tol``.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
+    {positive}
 
     Attributes
     ----------
@@ -335,7 +414,26 @@ class MedianRegressor(_LinearRegressorBase):
     >>> model = MedianRegressor().fit(X, y)
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([1.]), 0.0)
-    """.format(objective=_OBJECTIVE_DOC)
+    """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        positive=False,
+    ):
+        self.positive = positive
+        super().__init__(
+            alpha=alpha,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+        )
 
     def _loss_param(self):
         return "absolute_error"

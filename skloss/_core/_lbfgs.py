@@ -39,10 +39,12 @@ class _BestFinite:
         return value, gradient
 
 
-def lbfgs(function, theta, max_iter, tol):
+def lbfgs(function, theta, max_iter, tol, bounds=None):
     """Minimise ``function`` (theta -> value, gradient) from ``theta``.
 
     Stops when the largest projected gradient entry is below ``tol``.
+    ``bounds`` (a ``scipy.optimize.Bounds``) keeps ``theta`` in a box; the
+    start is moved into it.
 
     Returns
     -------
@@ -50,11 +52,14 @@ def lbfgs(function, theta, max_iter, tol):
         ``value`` is the function at the returned ``theta``.
     """
     tracked = _BestFinite(function)
+    if bounds is not None:
+        theta = np.clip(theta, bounds.lb, bounds.ub)
     result = scipy.optimize.minimize(
         tracked,
         theta,
         method="L-BFGS-B",
         jac=True,
+        bounds=bounds,
         options={
             "maxiter": max_iter,
             "maxfun": _EVALUATIONS_PER_ITERATION * (max_iter + 1),
@@ -74,6 +79,10 @@ def lbfgs(function, theta, max_iter, tol):
     # A failed line search at a tiny gradient is the floating-point floor,
     # not a failure to converge.
     gradient = result.jac if theta is result.x else function(theta)[1]
+    if bounds is not None:
+        # At a bound, a gradient pushing out of the box is no descent direction.
+        blocked = ((theta <= bounds.lb) & (gradient > 0)) | ((theta >= bounds.ub) & (gradient < 0))
+        gradient = np.where(blocked, 0.0, gradient)
     gradient_norm = np.max(np.abs(gradient), initial=0.0)
     converged = result.status == 0 or (
         result.status != 1 and gradient_norm <= max(tol, _GRADIENT_FLOOR)
