@@ -147,10 +147,10 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
         offset : array-like, default=None
-            The rows' offsets, passed to :meth:`predict`. In a
-            ``GridSearchCV`` with metadata routing, request it with
-            ``set_score_request(offset=True)`` so that held-out folds are
-            scored with their offsets.
+            Offsets of the rows, for :meth:`predict`. A grid search scores
+            its held-out folds with their offsets once the classifier
+            requests them by ``set_score_request(offset=True)`` (with
+            metadata routing enabled).
 
         Returns
         -------

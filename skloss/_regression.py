@@ -283,7 +283,30 @@ class LinearRegressor(_LinearRegressorBase):
         )
 
 
-class LinearGaussianRegressor(_LinearRegressorBase):
+class _FixedLossRegressorBase(_LinearRegressorBase):
+    """The parameters of a regressor whose loss is fixed by its class."""
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        positive=False,
+    ):
+        self.positive = positive
+        super().__init__(
+            alpha=alpha,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+        )
+
+
+class LinearGaussianRegressor(_FixedLossRegressorBase):
     __doc__ = r"""Linear regression of the conditional mean (Gaussian likelihood).
 
     Maximum likelihood for :math:`y \mid x \sim \mathcal{{N}}(x W + b, 1)`:
@@ -334,30 +357,11 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     (array([2.]), 1.0)
     """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
 
-    def __init__(
-        self,
-        *,
-        alpha=0.0,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-5,
-        warm_start=False,
-        positive=False,
-    ):
-        self.positive = positive
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
-
     def _loss_param(self):
         return "squared_error"
 
 
-class MedianRegressor(_LinearRegressorBase):
+class MedianRegressor(_FixedLossRegressorBase):
     __doc__ = r"""Linear regression of the conditional median (least absolute deviation).
 
     Maximum likelihood for a Laplace distribution of :math:`y \mid x`
@@ -415,25 +419,6 @@ class MedianRegressor(_LinearRegressorBase):
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([1.]), 0.0)
     """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
-
-    def __init__(
-        self,
-        *,
-        alpha=0.0,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-5,
-        warm_start=False,
-        positive=False,
-    ):
-        self.positive = positive
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
 
     def _loss_param(self):
         return "absolute_error"

@@ -237,3 +237,13 @@ def test_summary_with_offsets_equals_statsmodels_glm_standard_errors():
     glm = sm.GLM(counts, sm.add_constant(X), family=sm.families.Poisson(), offset=offset)
     reference = glm.fit(tol=1e-13)
     assert np.max(np.abs(result.bse / reference.bse - 1)) < 1e-6
+
+
+def test_summary_refuses_offsets_for_an_estimator_fitted_without_them():
+    from skloss.inference import summary
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(200, 1))
+    model = HeteroscedasticRegressor().fit(X, X[:, 0] + rng.normal(size=200))
+    with pytest.raises(ValueError, match="fitted without offsets"):
+        summary(model, X, X[:, 0], offset=np.zeros(200))

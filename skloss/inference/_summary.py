@@ -1,6 +1,7 @@
 """summary(): standard errors, intervals and p-values for a fitted skloss estimator."""
 
 import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -203,9 +204,10 @@ def summary(
     codes, n_groups = _group_codes(groups, n_samples)
 
     raw = raw_output(X, model)
-    offset = estimator._check_offset(offset, n_samples, n_outputs)
     if offset is not None:
-        raw += offset
+        if "offset" not in inspect.signature(estimator.fit).parameters:
+            raise ValueError(f"{type(estimator).__name__} is fitted without offsets.")
+        raw += estimator._check_offset(offset, n_samples, n_outputs)
     loss = model.loss
     if loss.kink_at_target:
         build = kink_sandwich
