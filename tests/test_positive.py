@@ -134,3 +134,36 @@ def test_positive_warm_start_from_an_unconstrained_fit():
 def test_positive_must_be_a_bool():
     with pytest.raises(TypeError, match="positive must be True or False"):
         MedianRegressor(positive="yes").fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_positive_penalised_median_regressor_meets_the_kkt_conditions(seed):
+    # No reference solver for the bounded quadratic program: HiGHS checks
+    # instead that multipliers proving optimality exist. With r the
+    # residuals, optimality of (1/n) sum |r_i| + alpha/2 ||w||^2 over w >= 0
+    # and free b asks for g_i = -sign(r_i) off the kinks and g_i in [-1, 1]
+    # on them, with X^T g / n + alpha w = mu, sum(g) = 0, mu >= 0 and
+    # mu_j = 0 where w_j > 0.
+    X, y, _ = _data(n=150, n_features=5, seed=seed)
+    alpha, n = 0.05, len(y)
+    model = MedianRegressor(alpha=alpha, positive=True).fit(X, y)
+    residual = y - model.predict(X)
+    on_kink = np.abs(residual) < 1e-9 * np.max(np.abs(residual))
+    at_bound = model.coef_ == 0
+    assert 0 < np.sum(at_bound) < 5 and np.min(model.coef_) >= 0
+    fixed_g = np.where(on_kink, 0.0, -np.sign(residual))
+    kinks, bounds = np.flatnonzero(on_kink), np.flatnonzero(at_bound)
+    # Unknowns: g on the kinks, then mu of the coefficients at their bound.
+    A = np.zeros((6, len(kinks) + len(bounds)))
+    A[:5, : len(kinks)] = X[kinks].T / n
+    A[5, : len(kinks)] = 1.0
+    A[bounds, len(kinks) + np.arange(len(bounds))] = -1.0
+    b = -np.r_[X.T @ fixed_g / n + alpha * model.coef_, fixed_g.sum()]
+    feasible = scipy.optimize.linprog(
+        np.zeros(A.shape[1]),
+        A_eq=A,
+        b_eq=b,
+        bounds=[(-1, 1)] * len(kinks) + [(0, None)] * len(bounds),
+        method="highs",
+    )
+    assert feasible.status == 0
