@@ -19,6 +19,13 @@ it and proves it optimal:
 Either way, a candidate is certified when the KKT conditions of the
 non-smooth convex problem hold exactly: each kink sample's multiplier lies
 in its loss's subdifferential, and no other sample crossed its kink.
+
+With coefficient bounds (``positive=True``), the coefficients the smoothed
+solution holds at a bound stay fixed there and the step runs on the others
+(:class:`_BoundedColumn`); the certificate adds that the free coefficients
+are within their bounds and that each fixed one's multiplier pushes it
+against its bound. If not, the coefficient that crossed is fixed, or the
+one whose multiplier has the wrong sign released, and the step runs again.
 """
 
 import warnings
