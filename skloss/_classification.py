@@ -6,7 +6,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import LinearModelBase
+from ._base import LOSS_CONSTRAINT, LinearModelBase
 from .losses import (
     BernoulliLogLoss,
     MultinoulliLogLoss,
@@ -41,24 +41,7 @@ _COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
 
 
 class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
-    def __init__(
-        self,
-        loss="log_loss",
-        *,
-        alpha=1e-4,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-5,
-        warm_start=False,
-    ):
-        self.loss = loss
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+    _parameter_constraints = {**LinearModelBase._parameter_constraints, **LOSS_CONSTRAINT}
 
     def _store_params(self, coef, intercept):
         self.coef_, self.intercept_ = coef.T, intercept
@@ -145,6 +128,18 @@ class SigmoidClassifier(_LinearClassifierBase):
 
     _named_losses = {"log_loss": BernoulliLogLoss, "squared_error": SigmoidSquaredError}
     _target_kind = "binary"
+
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alpha=1e-4,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+    ):
+        self._store_init_arguments(locals())
 
     def _encode_target(self, y, sample_weight):
         self._multilabel = y.ndim == 2 and y.shape[1] > 1
@@ -353,6 +348,18 @@ class SoftmaxClassifier(_LinearClassifierBase):
 
     _named_losses = {"log_loss": MultinoulliLogLoss, "squared_error": SoftmaxSquaredError}
     _target_kind = "categorical"
+
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alpha=1e-4,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+    ):
+        self._store_init_arguments(locals())
 
     def _encode_target(self, y, sample_weight):
         y = column_or_1d(y, warn=True)

@@ -8,9 +8,11 @@ give the raw output several linear heads per sample.
 
 import dataclasses
 import numbers
+from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
@@ -59,12 +61,10 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
     """Shared plumbing: one target, variance regularisation, likelihood, sampling."""
 
     _target_kind = "distribution"
-
-    def _validate_params(self):
-        super()._validate_params()
-        check_scalar(self.reg_variance, "reg_variance", numbers.Real, min_val=0.0)
-        if not np.isfinite(self.reg_variance):
-            raise ValueError(f"reg_variance must be finite, got {self.reg_variance!r}.")
+    _parameter_constraints = {
+        **LinearModelBase._parameter_constraints,
+        "reg_variance": [Interval(Real, 0, None, closed="left")],
+    }
 
     def _single_target(self, y):
         if y.ndim == 2 and y.shape[1] != 1 or y.ndim > 2:

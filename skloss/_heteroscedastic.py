@@ -132,14 +132,7 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
         tol=1e-5,
         warm_start=False,
     ):
-        self.reg_variance = reg_variance
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return GaussianNLL()

@@ -1,15 +1,12 @@
 """MixtureDensityRegressor: a mixture of Gaussians with linear heads."""
 
-import numbers
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    check_scalar,
-)
 
+from ._base import PositiveCount
 from ._distributional_base import (
     _COMMON_PARAMETERS_DOC,
     _SAMPLES_DOC,
@@ -160,6 +157,12 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
     """
 
     _named_losses = {"gaussian_mixture_nll": GaussianMixtureNLL}
+    _parameter_constraints = {
+        **_DistributionalRegressorBase._parameter_constraints,
+        "n_components": [PositiveCount()],
+        "n_init": [PositiveCount()],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -174,22 +177,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         n_init=1,
         random_state=None,
     ):
-        self.n_components = n_components
-        self.reg_variance = reg_variance
-        self.n_init = n_init
-        self.random_state = random_state
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
-
-    def _validate_params(self):
-        super()._validate_params()
-        check_scalar(self.n_components, "n_components", numbers.Integral, min_val=1)
-        check_scalar(self.n_init, "n_init", numbers.Integral, min_val=1)
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return GaussianMixtureNLL(n_components=int(self.n_components))
