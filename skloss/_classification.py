@@ -28,7 +28,9 @@ _CLASSIFIER_OBJECTIVE_DOC = r"""
 _COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
         Strength of the L2 penalty :math:`\frac{\alpha}{2}\|W\|^2` on the mean
         loss; ``alpha`` here equals
-        ``LogisticRegression(C=1 / (alpha * n_samples))``. Keep it positive on
+        ``LogisticRegression(C=1 / (alpha * n_samples))``, except for
+        ``SoftmaxClassifier`` on two classes, where it penalises both logit
+        rows and equals ``C=2 / (alpha * n_samples)``. Keep it positive on
         separable data, where the unpenalised log-loss has no minimiser.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercept.
