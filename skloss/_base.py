@@ -3,9 +3,14 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._fit import fit_linear_model
 from ._loss_resolution import resolve_loss
@@ -175,15 +180,17 @@ class LinearModelBase(BaseEstimator):
         )
 
     def _validate_data_and_target(self, X, y):
-        return validate_data(
+        X, y = validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             multi_output=True,
-            y_numeric=self._target_kind == "continuous",
         )
+        if is_regressor(self):
+            y = _numeric_target(y, type(self).__name__)
+        return X, y
 
     def _raw_output(self, X):
         """Validated X mapped to the raw output, shape (n_samples, n_outputs)."""
@@ -201,3 +208,25 @@ class LinearModelBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _numeric_target(y, estimator_name):
+    """``y`` as numbers, or an error that says a regressor needs them.
+
+    Every regressor checks its target here, so string labels get one clear
+    message whatever the estimator (not numpy's conversion or ufunc errors).
+    """
+    if y.dtype.kind in "biuf":
+        return y
+    try:
+        if y.dtype.kind != "O":
+            raise TypeError
+        # Numbers stored as objects (for example from pandas) are fine.
+        return check_array(y.astype(np.float64), ensure_2d=False, input_name="y")
+    except (TypeError, ValueError):
+        example = next((value for value in y.flat if isinstance(value, (str, bytes))), y.flat[0])
+        raise ValueError(
+            f"{estimator_name} is a regressor and needs a numeric target y; got y of "
+            f"dtype {y.dtype} with values such as {str(example)!r}. For class labels use "
+            "SigmoidClassifier or SoftmaxClassifier."
+        ) from None

@@ -1,6 +1,7 @@
 """Classifiers: sigmoid (binary, multilabel) and softmax (multiclass) output units."""
 
 import numpy as np
+from scipy import sparse
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -143,6 +144,20 @@ class SigmoidClassifier(_LinearClassifierBase):
     ):
         self._store_init_arguments(locals())
 
+    def _indicator_target(self, y):
+        """A multilabel indicator matrix as floats, after checking it is 0/1."""
+        y = y.toarray() if sparse.issparse(y) else np.asarray(y)
+        values = np.unique(y)
+        if not np.all((values == 0) | (values == 1)):
+            raise ValueError(
+                "SigmoidClassifier takes a 2-d y as a multilabel indicator matrix, one "
+                "column per label, of 0/1 (or boolean) values; got values "
+                f"{values.tolist()}. Map each label to 0 and 1 first (for example "
+                "Y == positive_value)."
+            )
+        self.classes_ = np.arange(y.shape[1])
+        return y.astype(float)
+
     def _encode_target(self, y, sample_weight):
         self._multilabel = y.ndim == 2 and y.shape[1] > 1
         if self._multilabel:
@@ -152,8 +167,7 @@ class SigmoidClassifier(_LinearClassifierBase):
                     f"indicator matrix of 0/1 values; got a 2-d y of type {type_of_target(y)!r}. "
                     "Use SoftmaxClassifier for multiclass targets."
                 )
-            self.classes_ = np.arange(y.shape[1])
-            return np.asarray(y, dtype=float)
+            return self._indicator_target(y)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -364,6 +378,13 @@ class SoftmaxClassifier(_LinearClassifierBase):
         self._store_init_arguments(locals())
 
     def _encode_target(self, y, sample_weight):
+        if y.ndim == 2 and y.shape[1] > 1:
+            raise ValueError(
+                "SoftmaxClassifier takes a 1-d y of class labels, one class per sample; "
+                f"got a 2-d y of shape {y.shape}. For multilabel targets (an indicator "
+                "matrix of several binary labels per sample) use SigmoidClassifier; for "
+                "several multiclass targets, fit one SoftmaxClassifier per column."
+            )
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         present = np.unique(y[sample_weight > 0])

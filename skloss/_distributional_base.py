@@ -19,7 +19,6 @@ from sklearn.utils.validation import (
     check_consistent_length,
     check_scalar,
     column_or_1d,
-    validate_data,
 )
 
 from ._base import LinearModelBase
@@ -75,15 +74,7 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
         return column_or_1d(y, warn=True)
 
     def _validate_data_and_target(self, X, y):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
+        X, y = super()._validate_data_and_target(X, y)
         return X, self._single_target(y)
 
     def _encode_target(self, y, sample_weight):
