@@ -5,14 +5,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._fit import fit_linear_model
+from ._input_checks import check_squares_representable, numeric_target, rescaled_sample_weight
 from ._loss_resolution import resolve_loss
 
 
@@ -121,8 +117,8 @@ class LinearModelBase(BaseEstimator):
             self._loss_param(), self._named_losses, self._target_kind, type(self).__name__
         )
         X, y = self._validate_data_and_target(X, y)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        sample_weight = rescaled_sample_weight(
+            _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         )
         target = self._encode_target(y, sample_weight)
 
@@ -188,8 +184,11 @@ class LinearModelBase(BaseEstimator):
             dtype=[np.float64, np.float32],
             multi_output=True,
         )
+        name = type(self).__name__
+        check_squares_representable(X, "X", name)
         if is_regressor(self):
-            y = _numeric_target(y, type(self).__name__)
+            y = numeric_target(y, name)
+            check_squares_representable(y, "y", name)
         return X, y
 
     def _raw_output(self, X):
@@ -208,25 +207,3 @@ class LinearModelBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _numeric_target(y, estimator_name):
-    """``y`` as numbers, or an error that says a regressor needs them.
-
-    Every regressor checks its target here, so string labels get one clear
-    message whatever the estimator (not numpy's conversion or ufunc errors).
-    """
-    if y.dtype.kind in "biuf":
-        return y
-    try:
-        if y.dtype.kind != "O":
-            raise TypeError
-        # Numbers stored as objects (for example from pandas) are fine.
-        return check_array(y.astype(np.float64), ensure_2d=False, input_name="y")
-    except (TypeError, ValueError):
-        example = next((value for value in y.flat if isinstance(value, (str, bytes))), y.flat[0])
-        raise ValueError(
-            f"{estimator_name} is a regressor and needs a numeric target y; got y of "
-            f"dtype {y.dtype} with values such as {str(example)!r}. For class labels use "
-            "SigmoidClassifier or SoftmaxClassifier."
-        ) from None

@@ -85,13 +85,13 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
                 f"{name} needs at least 2 samples with positive weight to estimate a "
                 f"variance; got {n_positive} sample{'' if n_positive == 1 else 's'}."
             )
-        variance = _target_variance(y[:, np.newaxis], sample_weight)
-        if not variance > 0:
+        std = _target_std(y[:, np.newaxis], sample_weight)
+        if not std > 0:
             raise ValueError(
                 f"{name} needs a target that varies: y has zero (weighted) variance, so "
                 "there is no spread to model."
             )
-        self._y_scale = float(np.sqrt(variance))
+        self._y_scale = std
         return self._loss_param().encode_target(y)
 
     def _configure_loss(self, loss, target, sample_weight):
@@ -226,7 +226,15 @@ def _clone_loss(loss, **params):
     return type(loss)(**{**loss.get_params(), **params})
 
 
-def _target_variance(y, sample_weight):
-    """Weighted variance of the single column of ``y``."""
-    mean = weighted_mean(y, sample_weight)
-    return float(weighted_mean((y - mean) ** 2, sample_weight)[0])
+def _target_std(y, sample_weight):
+    """Weighted standard deviation of the single column of ``y``.
+
+    The deviations are divided by the largest one (of a sample with positive
+    weight) before squaring, so the sum of squares cannot overflow, whatever
+    the units of y.
+    """
+    deviation = y - weighted_mean(y, sample_weight)
+    largest = float(np.max(np.abs(deviation[sample_weight > 0])))
+    if largest == 0:
+        return 0.0
+    return largest * float(np.sqrt(weighted_mean((deviation / largest) ** 2, sample_weight)[0]))

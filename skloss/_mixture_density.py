@@ -11,7 +11,7 @@ from ._distributional_base import (
     _COMMON_PARAMETERS_DOC,
     _SAMPLES_DOC,
     _DistributionalRegressorBase,
-    _target_variance,
+    _target_std,
 )
 from ._objective import column_moments
 from .losses import GaussianMixtureNLL
@@ -234,7 +234,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
     def _slope_scale(self, X, target, sample_weight):
         """Per-feature slope giving one standard deviation of y per feature std."""
         _, x_std = column_moments(X, sample_weight)
-        y_std = np.sqrt(_target_variance(target[:, :1], sample_weight))
+        y_std = _target_std(target[:, :1], sample_weight)
         scale = np.zeros_like(x_std)
         varying = x_std > 0
         scale[varying] = y_std / (x_std[varying] * np.sqrt(np.count_nonzero(varying)))
