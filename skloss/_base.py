@@ -36,7 +36,9 @@ class LinearModelBase(BaseEstimator):
     ``intercept_``) together with ``_fitted_params`` (its inverse). They may
     override ``_configure_loss`` (set data-dependent loss parameters) and
     ``_minimise`` (how the core is run: once by default, or from several
-    starts).
+    starts). Each public estimator writes its own ``__init__`` (see
+    ``_store_init_arguments``) and extends ``_parameter_constraints`` with
+    the parameters it adds.
     """
 
     _named_losses: dict = {}

@@ -119,9 +119,18 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
     deviation of ``y`` per standard deviation of the features, and random
     mixing-logit intercepts (centred: softmax ignores a common shift, and
     the fit keeps them summing to zero); all its draws depend on the data only through
-    weighted statistics, so integer sample weights and repeated samples
-    give the same fit. Without an intercept (``fit_intercept=False``) the
+    weighted statistics. Without an intercept (``fit_intercept=False``) the
     starts differ in the slopes of the mean heads only.
+
+    What sample weights mean: an integer weight gives the objective the
+    same term as repeating the sample, and every start is the same for
+    weighted and repeated data, so both fits begin at the same point of the
+    same objective. The optimiser's arithmetic is not the same (its sums run
+    over different rows), and on a non-convex objective a difference at the
+    level of rounding can end in a different local maximum, or, where the
+    maximiser is not unique, at a different point of the same maximum. The
+    two fits agree when the maximum reached is well separated from others;
+    they are not guaranteed to be equal.
 
     A component collapsing onto data it fits exactly would make the
     likelihood unbounded; ``reg_variance`` keeps it bounded.
