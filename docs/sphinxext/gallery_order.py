@@ -10,6 +10,7 @@ READING_ORDER = [
     "plot_saturation.py",
     "plot_digits_softmax.py",
     "plot_grid_search_losses.py",
+    "plot_claims_poisson_gamma.py",
     "plot_custom_loss.py",
 ]
 

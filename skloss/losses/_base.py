@@ -28,6 +28,10 @@ class Loss:
     gradient against finite differences. For speed, :meth:`loss_gradient` may
     be overridden to share work between the value and the gradient.
 
+    A loss whose distribution has a restricted support (counts, positive
+    amounts) implements :meth:`check_target`: estimators call it once per
+    fit and fail with its message before fitting anything.
+
     A loss that is not differentiable everywhere sets ``is_smooth = False``
     and implements :meth:`smoothed`; the fitting core then minimises a
     sequence of smoothed losses. If, in addition, the loss is linear in the
@@ -38,7 +42,7 @@ class Loss:
     Attributes
     ----------
     output_unit : OutputUnit
-        Maps raw outputs to predictions (identity, sigmoid or softmax); its
+        Maps raw outputs to predictions (identity, exp, sigmoid or softmax); its
         ``target_kind`` tells which estimators accept the loss.
     is_smooth : bool
         Whether the loss is continuously differentiable in ``raw``.
@@ -195,6 +199,36 @@ class Loss:
         (array([4.]), array([2.]))
         """
         return np.zeros(y.shape[1])
+
+    def check_target(self, y):
+        """Raise a ValueError if ``y`` lies outside the loss's target support.
+
+        Estimators call it once per fit, on the encoded target, before
+        fitting: a failed check leaves the estimator as it was. The default
+        accepts every target; a loss for counts or positive amounts
+        overrides it.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Target, encoded as the loss expects.
+
+        Raises
+        ------
+        ValueError
+            If some target is outside the support, saying which are allowed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss.losses import GammaNLL, SquaredError
+        >>> y = np.array([[0.0], [2.0]])
+        >>> SquaredError().check_target(y)
+        >>> GammaNLL().check_target(y)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+            ...
+        ValueError: GammaNLL() needs a positive target y, but y has a minimum of 0.0. ...
+        """
 
     def smoothed(self, width):
         """A smooth approximation of a non-smooth loss.
