@@ -9,6 +9,25 @@ from ._output_units import Identity
 __all__ = ["Loss"]
 
 
+def diagonal_hessian(second_derivatives):
+    """Per-sample Hessians of a loss that is a sum of one term per output.
+
+    Parameters
+    ----------
+    second_derivatives : ndarray of shape (n_samples, n_outputs)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs, n_outputs)
+        Diagonal matrices with ``second_derivatives`` on their diagonals.
+    """
+    n_samples, n_outputs = second_derivatives.shape
+    hessian = np.zeros((n_samples, n_outputs, n_outputs))
+    diagonal = np.arange(n_outputs)
+    hessian[:, diagonal, diagonal] = second_derivatives
+    return hessian
+
+
 class Loss:
     r"""Base class of losses: subclass it to plug a new loss into any estimator.
 
@@ -51,6 +70,12 @@ class Loss:
         ``raw == y``. Such a loss's ``smoothed(width)`` must equal it wherever
         ``|y - raw| > width``: the core then treats samples far from their
         kinks as a linear term.
+    has_dispersion : bool
+        Whether the loss is the negative log-likelihood, at unit dispersion,
+        of a family whose dispersion is a free parameter (Gaussian, Gamma,
+        Tweedie). :func:`skloss.inference.summary` then estimates the
+        dispersion for ``cov_type="model"``, by Pearson's statistic over
+        ``n - p``; a loss without one (Bernoulli, Poisson) keeps it at 1.
 
     Examples
     --------
@@ -73,6 +98,7 @@ class Loss:
     output_unit = Identity()
     is_smooth = True
     kink_at_target = False
+    has_dispersion = False
     #: True only for exactly ``1/2 ||raw - y||^2``: the core then fits from
     #: the Gram matrix of X (one pass) instead of passing over X every step.
     is_half_squared_error = False
@@ -128,6 +154,39 @@ class Loss:
                [ 0.5]])
         """
         raise NotImplementedError(f"{type(self).__name__} must implement gradient(y, raw).")
+
+    def hessian(self, y, raw):
+        """Hessian of the per-sample loss with respect to ``raw``.
+
+        Optional: :func:`skloss.inference.summary` uses it for standard
+        errors. A loss that does not implement it (this default raises
+        ``NotImplementedError``) gets central finite differences of
+        :meth:`gradient` instead, at the cost of ``2 * n_outputs`` extra
+        gradient evaluations per block of rows.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            The target, as :meth:`gradient` takes it.
+        raw : ndarray of shape (n_samples, n_outputs)
+            The raw outputs at which to differentiate twice.
+
+        Returns
+        -------
+        hessian : ndarray of shape (n_samples, n_outputs, n_outputs)
+            ``hessian[i, j, k]`` is the second derivative of the loss of
+            sample ``i`` with respect to ``raw[i, j]`` and ``raw[i, k]``.
+
+        Examples
+        --------
+        The log-loss's Hessian in the logit is :math:`p (1 - p)`:
+
+        >>> import numpy as np
+        >>> from skloss.losses import BernoulliLogLoss
+        >>> BernoulliLogLoss().hessian(np.array([[1.0]]), np.array([[0.0]]))
+        array([[[0.25]]])
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement hessian(y, raw).")
 
     def loss_gradient(self, y, raw, sample_weight):
         """Weighted mean loss and its gradient with respect to ``raw``.

@@ -166,6 +166,8 @@ class GammaNLL(_LogLinkLoss):
     array([1.00000000e+000, 1.01423205e+304])
     """
 
+    has_dispersion = True
+
     def __init__(self):
         pass
 
@@ -222,6 +224,8 @@ class TweedieNLL(_LogLinkLoss):
     >>> bool(np.allclose(TweedieNLL(power=2).loss(y + 1, raw), GammaNLL().loss(y + 1, raw)))
     True
     """
+
+    has_dispersion = True
 
     def __init__(self, power=1.5):
         self.power = power
