@@ -171,15 +171,20 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
         63 iterations on 5,000 x 1, 5,000 x 10 and 20,000 x 50 problems with
         multiplicative noise; 40 instead of about 7,000 (median of 60) on
         scikit-learn's weight-equivalence data, where the mean interpolates.
-        Returns ``(None, None)`` (the constant start) if it is not finite.
+        Returns ``(None, None)``, the constant start, if the least-squares
+        step fits worse than the best constant (it can fail on rank-deficient
+        sparse X).
         """
         least_squares = SquaredError()
-        with warnings.catch_warnings():
+        y = target[:, :1]
+        weight = sample_weight / np.sum(sample_weight)
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
             warnings.simplefilter("ignore", ConvergenceWarning)
-            mean = LinearModelBase._minimise(
-                self, X, target[:, :1], least_squares, sample_weight, None, None
-            )
-            residual = target[:, :1] - (np.asarray(X @ mean.coef) + mean.intercept)
+            mean = LinearModelBase._minimise(self, X, y, least_squares, sample_weight, None, None)
+            residual = y - (np.asarray(X @ mean.coef) + mean.intercept)
+            constant = weight @ y if self.fit_intercept else np.zeros(1)
+            if not weight @ residual**2 <= weight @ (y - constant) ** 2:
+                return None, None
             # Residuals below 1e-8 standard deviations of y are rounding.
             squared = np.maximum(residual**2 + loss.reg_variance, np.finfo(float).eps)
             log_variance = LinearModelBase._minimise(

@@ -630,6 +630,23 @@ def test_heteroscedastic_weights_equal_repeats_wherever_the_fit_is_identified(se
         np.testing.assert_allclose(std**2, model.loss_.reg_variance, rtol=1e-4)
 
 
+@pytest.mark.parametrize("tol", [1e-5, 1e-10])
+def test_heteroscedastic_fit_of_repeated_rank_deficient_sparse_rows_is_the_maximiser(tol):
+    # 34 rows (15 distinct, 11 with positive weight) and 30 columns: X has
+    # rank 11 < 30. At tol=1e-10 the least-squares start can fail on such
+    # sparse X; the fit must then fall back to the constant start, and
+    # still reach the maximiser: the mean interpolates, every variance is
+    # reg_variance.
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(15, 30), rng.randint(0, 3, size=15)
+    weight = rng.randint(0, 5, size=15)
+    X, y = X.repeat(weight, axis=0), y.repeat(weight)
+    model = HeteroscedasticRegressor(tol=tol).fit(scipy.sparse.csr_matrix(X), y)
+    mean, std = model.predict(X, return_std=True)
+    np.testing.assert_allclose(mean, y, atol=1e-8)
+    np.testing.assert_allclose(std**2, model.loss_.reg_variance, rtol=1e-4)
+
+
 # scikit-learn's small check data are no mixture: some fits stop at max_iter.
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
