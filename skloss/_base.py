@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._fit import fit_linear_model
+from ._core import fit_linear_model
 from ._input_checks import check_squares_representable, numeric_target, rescaled_sample_weight
 from ._loss_resolution import resolve_loss
 

@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import LinearModelBase
-from .losses._weighted import weighted_mean
+from ._statistics import weighted_mean
 
 _COMMON_PARAMETERS_DOC = r"""reg_variance : float, default=1e-6
         Variance regularisation :math:`\delta`, as a fraction of the
@@ -229,12 +229,14 @@ def _clone_loss(loss, **params):
 def _target_std(y, sample_weight):
     """Weighted standard deviation of the single column of ``y``.
 
-    The deviations are divided by the largest one (of a sample with positive
-    weight) before squaring, so the sum of squares cannot overflow, whatever
-    the units of y.
+    Where the sum of squared deviations overflows (y near the largest
+    squarable magnitudes), the deviations are divided by the largest one (of
+    a sample with positive weight) before squaring.
     """
     deviation = y - weighted_mean(y, sample_weight)
+    with np.errstate(over="ignore"):
+        variance = float(weighted_mean(deviation**2, sample_weight)[0])
+    if np.isfinite(variance):
+        return float(np.sqrt(variance))
     largest = float(np.max(np.abs(deviation[sample_weight > 0])))
-    if largest == 0:
-        return 0.0
     return largest * float(np.sqrt(weighted_mean((deviation / largest) ** 2, sample_weight)[0]))

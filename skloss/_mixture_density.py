@@ -7,15 +7,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ._base import PositiveCount
+from ._core import column_moments
 from ._distributional_base import (
     _COMMON_PARAMETERS_DOC,
     _SAMPLES_DOC,
     _DistributionalRegressorBase,
     _target_std,
 )
-from ._objective import column_moments
+from ._statistics import weighted_quantile
 from .losses import GaussianMixtureNLL
-from .losses._weighted import weighted_quantile
 
 
 class MixtureDensityRegressor(_DistributionalRegressorBase):
