@@ -163,12 +163,13 @@ class LinearModelBase(BaseEstimator):
         """
         return loss
 
-    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init):
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, *, tol=None):
         """Minimise the objective: one run of the core from the given start.
 
         ``coef_init`` and ``intercept_init`` are the warm start, or None for
-        the core's default start. A subclass may override it, for example to
-        run the core from several starting points and keep the best.
+        the core's default start; ``tol`` replaces ``self.tol`` if given. A
+        subclass may override it, for example to run the core from several
+        starting points and keep the best.
 
         Returns
         -------
@@ -182,7 +183,7 @@ class LinearModelBase(BaseEstimator):
             alpha=float(self.alpha),
             fit_intercept=bool(self.fit_intercept),
             max_iter=int(self.max_iter),
-            tol=float(self.tol),
+            tol=float(self.tol if tol is None else tol),
             coef_init=coef_init,
             intercept_init=intercept_init,
         )

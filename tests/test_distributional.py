@@ -627,7 +627,7 @@ def test_heteroscedastic_weights_equal_repeats_wherever_the_fit_is_identified(se
         mean, std = model.predict(X[kept], return_std=True)
         # The maximiser: the mean interpolates, every variance is reg_variance.
         np.testing.assert_allclose(mean, y[kept], atol=1e-8)
-        np.testing.assert_allclose(std**2, model.loss_.reg_variance, rtol=1e-4)
+        np.testing.assert_allclose(std**2, model.loss_.reg_variance, rtol=1e-3)
 
 
 @pytest.mark.parametrize("tol", [1e-5, 1e-10])
@@ -644,7 +644,7 @@ def test_heteroscedastic_fit_of_repeated_rank_deficient_sparse_rows_is_the_maxim
     model = HeteroscedasticRegressor(tol=tol).fit(scipy.sparse.csr_matrix(X), y)
     mean, std = model.predict(X, return_std=True)
     np.testing.assert_allclose(mean, y, atol=1e-8)
-    np.testing.assert_allclose(std**2, model.loss_.reg_variance, rtol=1e-4)
+    np.testing.assert_allclose(std**2, model.loss_.reg_variance, rtol=1e-3)
 
 
 # scikit-learn's small check data are no mixture: some fits stop at max_iter.
