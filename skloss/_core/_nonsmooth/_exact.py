@@ -26,6 +26,8 @@ import warnings
 import numpy as np
 import scipy.linalg
 
+from .._moments import mean_squares
+
 # The steps solve dense systems in about n_params unknowns.
 MAX_PARAMS = 2000
 # Pivot budget: a simplex run from a nearby vertex takes about n_params
@@ -58,10 +60,16 @@ class _Column:
     All data are read from the problem: X's rows through its data source,
     y and the normalised weights, alpha, and its linear term (the samples a
     screened stage keeps only as a constant gradient).
+
+    The parameters ``beta`` are in units of the features' sizes: feature j
+    enters as ``x_j / u_j`` with ``u_j`` its root mean square, so the vertex
+    and KKT systems, and the independence test of rows, are the same
+    whatever the units of each column of X.
     """
 
-    def __init__(self, problem, loss, j):
+    def __init__(self, problem, loss, j, feature_units):
         self.data = problem.data
+        self.units = feature_units
         self.n_features = problem.n_features
         self.fit_intercept = problem.fit_intercept
         self.alpha = problem.alpha
@@ -77,12 +85,12 @@ class _Column:
         self.linear = np.zeros(self.n_params)
         if problem.linear_term is not None:
             coef_term, intercept_term = problem.linear_term
-            self.linear[: self.n_features] = coef_term[:, j]
+            self.linear[: self.n_features] = coef_term[:, j] / feature_units
             if self.fit_intercept:
                 self.linear[-1] = intercept_term[j]
 
     def rows(self, index):
-        rows = self.data.dense_rows(index)
+        rows = self.data.dense_rows(index) / self.units
         if self.fit_intercept:
             rows = np.hstack([rows, np.ones((len(index), 1))])
         return rows
@@ -94,6 +102,7 @@ class _Column:
 
     def rmatvec(self, g):
         (out,) = self.data.sum_over_blocks(_transposed_product_kernel, g)
+        out = out / self.units
         return np.append(out, g.sum()) if self.fit_intercept else out
 
     def gradient(self, side_gradient):
@@ -101,14 +110,25 @@ class _Column:
         return self.rmatvec(side_gradient) + self.linear
 
     def split(self, beta):
-        if self.fit_intercept:
-            return beta[:-1], beta[-1]
-        return beta, 0.0
+        """``(coef, intercept)`` in X's units from ``beta``."""
+        coef = beta[: self.n_features] / self.units
+        return coef, (beta[-1] if self.fit_intercept else 0.0)
+
+    def join(self, coef, intercept):
+        """``beta`` from ``coef`` and ``intercept`` in X's units."""
+        beta = coef * self.units
+        return np.append(beta, intercept) if self.fit_intercept else beta
+
+    def penalty_weights(self):
+        """The penalty is ``alpha/2 sum_k p_k beta_k^2`` with these ``p``."""
+        weights = np.zeros(self.n_params)
+        weights[: self.n_features] = 1.0 / self.units**2
+        return weights
 
     def value(self, beta):
         residual = self.y - self.matvec(beta)
         loss = np.where(residual > 0, self.below, self.above) * -residual
-        coef = beta[: self.n_features]
+        coef = self.split(beta)[0]
         return float(loss.sum()) + 0.5 * self.alpha * float(coef @ coef) + self.linear @ beta
 
     def side_gradient(self, residual, kinks):
@@ -137,6 +157,12 @@ class _Column:
             and np.all(multiplier <= high + slack)
             and not np.any(crossed & self.active)
         )
+
+
+def _feature_units(data):
+    """Root mean square of each column of X (one where a column is zero)."""
+    units = np.sqrt(mean_squares(data))
+    return np.where(units > 0, units, 1.0)
 
 
 def _raw_kernel(block, coef, intercept):
@@ -181,10 +207,11 @@ def kink_step(objective, theta, width, scale, last_chance=False):
         return theta, False
     coef, intercept = objective.unpack(theta)
     new_coef, new_intercept = coef.copy(), intercept.copy()
+    units = _feature_units(problem.data)
     certified = True
     for j in range(problem.n_outputs):
-        column = _Column(problem, objective.loss, j)
-        beta = np.append(coef[:, j], intercept[j]) if column.fit_intercept else coef[:, j]
+        column = _Column(problem, objective.loss, j, units)
+        beta = column.join(coef[:, j], intercept[j])
         residual = column.y - column.matvec(beta)
         near_kinks = np.count_nonzero(column.active & (np.abs(residual) <= width))
         if near_kinks > _MAX_NEAR_PER_PARAM * column.n_params and not last_chance:
@@ -243,25 +270,24 @@ def _independent_rows(column, order, limit):
 def _qp_kkt(column, kinks, below_side):
     """Minimise the penalised objective with ``kinks`` on their kinks, others on a side.
 
-    Solves [[alpha P, A^T], [A, 0]] [beta; lambda] = [-c; y_K]. Returns
-    (beta, multipliers) or None when the system is singular.
+    Solves [[alpha P, A^T], [A, 0]] [beta; lambda] = [-c; y_K] as
+    [[P, A^T], [A, 0]] [beta; lambda / alpha] = [-c / alpha; y_K]: the same
+    solution, but a system whose conditioning does not grow with alpha^2.
+    Returns (beta, multipliers) or None when the system is singular.
     """
     gradient = np.where(below_side, column.below, column.above)
     gradient[kinks] = 0.0
     c = column.gradient(gradient)
     rows = column.rows(np.asarray(kinks, dtype=int))
-    penalty = np.full(column.n_params, column.alpha)
-    if column.fit_intercept:
-        penalty[-1] = 0.0
     p, k = column.n_params, len(kinks)
     kkt = np.zeros((p + k, p + k))
-    kkt[:p, :p] = np.diag(penalty)
+    kkt[:p, :p] = np.diag(column.penalty_weights())
     kkt[:p, p:] = rows.T
     kkt[p:, :p] = rows
-    solution = _solve(kkt, np.concatenate([-c, column.y[kinks]]))
+    solution = _solve(kkt, np.concatenate([-c / column.alpha, column.y[kinks]]))
     if solution is None:
         return None
-    return solution[:p], solution[p:]
+    return solution[:p], column.alpha * solution[p:]
 
 
 def _qp_step(column, beta, width, scale):
