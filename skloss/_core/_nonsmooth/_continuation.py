@@ -67,19 +67,19 @@ def minimise_non_smooth(objective, theta, max_iter, tol):
 
 
 def _uncertified(objective, theta, smooth):
-    """Why a kinked fit is not certified, and how far from the optimum it can be.
+    """Why a kinked fit is not certified, and what is known of its distance to the optimum.
 
-    The smoothed loss lies below the loss, so the smoothed optimum's value
-    is below the optimum: the objective exceeds the optimum by at most its
-    excess over the smoothed objective at the returned point (up to how
-    far L-BFGS left that point from the smoothed optimum).
+    The smoothed loss lies below the loss, so the smoothed optimum lies
+    below the optimum: if L-BFGS reached it, the objective exceeds the
+    optimum by at most its excess over the smoothed objective here.
     """
     value = objective.value(theta)
     gap = max(value - objective.value(theta, smooth), 0.0) / max(abs(value), 1e-300)
     return (
-        "the exact finish could not certify optimality (for example rank-deficient X, "
-        "or fewer samples than parameters); the result is the last smoothed optimum, "
-        f"whose objective is above the optimum by at most {gap:.1e} (relative)"
+        "the exact finish could not certify optimality, for example on rank-deficient "
+        "or badly conditioned X; the result is the last smoothed optimum, whose "
+        f"objective exceeds the optimum by at most {gap:.1e} (relative) plus the "
+        "optimizer's tolerance"
     )
 
 
@@ -148,7 +148,9 @@ def _exact_step(objective, theta, screened, width, scale, last_chance):
     if screened is None:
         return kink_step(objective, theta, width, scale, last_chance)
     start = screened.pack(*objective.unpack(theta))
-    candidate, certified = kink_step(screened, start, width, scale, last_chance)
+    candidate, certified = kink_step(
+        screened, start, width, scale, last_chance, full_problem=objective.problem
+    )
     candidate = objective.pack(*screened.unpack(candidate))
     if np.any(screened.came_near(objective.raw_output(candidate), 0.0)):
         return theta, False
