@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
-from ._base import LinearModelBase
+from ._base import LOSS_CONSTRAINT, LinearModelBase
 from .losses import (
     AbsoluteError,
     GammaNLL,
@@ -51,10 +51,7 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
     _named_losses = _REGRESSION_LOSSES
     _target_kind = "continuous"
 
-    def _validate_params(self):
-        super()._validate_params()
-        if not isinstance(self.positive, (bool, np.bool_)):
-            raise TypeError(f"positive must be True or False, got {self.positive!r}.")
+    _parameter_constraints = {**LinearModelBase._parameter_constraints, "positive": ["boolean"]}
 
     def _coef_bounds(self):
         return (0.0, None) if self.positive else None
@@ -261,6 +258,8 @@ class LinearRegressor(_LinearRegressorBase):
     (array([2., 6.]), array([3.]))
     """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
 
+    _parameter_constraints = {**_LinearRegressorBase._parameter_constraints, **LOSS_CONSTRAINT}
+
     def __init__(
         self,
         loss="squared_error",
@@ -272,41 +271,10 @@ class LinearRegressor(_LinearRegressorBase):
         warm_start=False,
         positive=False,
     ):
-        self.loss = loss
-        self.positive = positive
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+        self._store_init_arguments(locals())
 
 
-class _FixedLossRegressorBase(_LinearRegressorBase):
-    """The parameters of a regressor whose loss is fixed by its class."""
-
-    def __init__(
-        self,
-        *,
-        alpha=0.0,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-5,
-        warm_start=False,
-        positive=False,
-    ):
-        self.positive = positive
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
-
-
-class LinearGaussianRegressor(_FixedLossRegressorBase):
+class LinearGaussianRegressor(_LinearRegressorBase):
     __doc__ = r"""Linear regression of the conditional mean (Gaussian likelihood).
 
     Maximum likelihood for :math:`y \mid x \sim \mathcal{{N}}(x W + b, 1)`:
@@ -357,11 +325,23 @@ class LinearGaussianRegressor(_FixedLossRegressorBase):
     (array([2.]), 1.0)
     """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
 
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        positive=False,
+    ):
+        self._store_init_arguments(locals())
+
     def _loss_param(self):
         return "squared_error"
 
 
-class MedianRegressor(_FixedLossRegressorBase):
+class MedianRegressor(_LinearRegressorBase):
     __doc__ = r"""Linear regression of the conditional median (least absolute deviation).
 
     Maximum likelihood for a Laplace distribution of :math:`y \mid x`
@@ -419,6 +399,18 @@ class MedianRegressor(_FixedLossRegressorBase):
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([1.]), 0.0)
     """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        positive=False,
+    ):
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return "absolute_error"

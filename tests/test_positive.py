@@ -132,7 +132,7 @@ def test_positive_warm_start_from_an_unconstrained_fit():
 
 
 def test_positive_must_be_a_bool():
-    with pytest.raises(TypeError, match="positive must be True or False"):
+    with pytest.raises(TypeError, match="'positive' parameter of MedianRegressor must be"):
         MedianRegressor(positive="yes").fit([[0.0], [1.0]], [0.0, 1.0])
 
 
