@@ -12,9 +12,9 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="run only cases whose name contains this")
     args = parser.parse_args(argv)
     if args.fast:
-        run(scale=0.01, only=args.only, out=sys.stdout, repeats=1)
+        run(scale=0.01, only=args.only, out=sys.stdout, repeats=1, progress=sys.stderr)
     else:
-        run(only=args.only, out=sys.stdout)
+        run(only=args.only, out=sys.stdout, progress=sys.stderr)
 
 
 if __name__ == "__main__":
