@@ -24,8 +24,8 @@ ESTIMATORS = [
     LinearRegressor(loss=Pinball(quantile=0.8)),
     *(SigmoidClassifier(loss=loss) for loss in ["log_loss", "squared_error"]),
     *(SoftmaxClassifier(loss=loss) for loss in ["log_loss", "squared_error"]),
-    HeteroscedasticRegressor(),
-    MixtureDensityRegressor(),
+    HeteroscedasticRegressor(reg_variance=1e-2),
+    MixtureDensityRegressor(alpha=1e-2, reg_variance=1e-2),
 ]
 
 
