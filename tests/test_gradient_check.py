@@ -6,15 +6,19 @@ import pytest
 from skloss.losses import (
     AbsoluteError,
     BernoulliLogLoss,
+    GammaNLL,
     GaussianMixtureNLL,
     GaussianNLL,
     Huber,
     Loss,
     MultinoulliLogLoss,
+    NegativeBinomialNLL,
     Pinball,
+    PoissonNLL,
     SigmoidSquaredError,
     SoftmaxSquaredError,
     SquaredError,
+    TweedieNLL,
     check_gradient,
 )
 
@@ -46,6 +50,10 @@ BUILT_IN = [
     SoftmaxSquaredError(),
     GaussianNLL(),
     GaussianMixtureNLL(n_components=2),
+    PoissonNLL(),
+    GammaNLL(),
+    TweedieNLL(power=1.5),
+    NegativeBinomialNLL(dispersion=0.5),
 ]
 
 

@@ -18,7 +18,14 @@ def _random_target(loss, n_samples, rng):
     y = rng.normal(size=n_samples)
     if kind == "distribution" and hasattr(loss, "encode_target"):
         return np.asarray(loss.encode_target(y), dtype=float)
-    return y[:, np.newaxis]
+    y = y[:, np.newaxis]
+    try:
+        loss.check_target(y)
+    except ValueError:
+        # A loss for counts or positive amounts: positive values fit every
+        # such support.
+        y = rng.gamma(2.0, size=(n_samples, 1))
+    return y
 
 
 def _random_raw(loss, y, step, rng):
@@ -70,7 +77,8 @@ def check_gradient(
     y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
         Targets, encoded as the loss expects. If None, random targets of
         the kind the loss's ``output_unit`` expects: standard normal values
-        (continuous), 0/1 (binary), one-hot rows of 3 classes (categorical),
+        (continuous; Gamma(2) draws if the loss's ``check_target`` rejects
+        negative values), 0/1 (binary), one-hot rows of 3 classes (categorical),
         or ``loss.encode_target`` of normal values (distributional).
     raw : array-like of the shape of ``y``, default=None
         Raw outputs at which to check. If None, normal values with standard

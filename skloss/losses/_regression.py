@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ._base import Loss
+from ._base import Loss, diagonal_hessian
 from ._weighted import weighted_mean, weighted_quantile
 
 __all__ = ["SquaredError", "AbsoluteError", "Huber", "Pinball"]
@@ -29,12 +29,16 @@ class SquaredError(Loss):
     """
 
     is_half_squared_error = True
+    has_dispersion = True
 
     def loss(self, y, raw):
         return 0.5 * np.sum((raw - y) ** 2, axis=1)
 
     def gradient(self, y, raw):
         return raw - y
+
+    def hessian(self, y, raw):
+        return diagonal_hessian(np.ones(np.shape(raw)))
 
     def loss_gradient(self, y, raw, sample_weight):
         weight = sample_weight / np.sum(sample_weight)
@@ -92,6 +96,11 @@ class Huber(Loss):
     def gradient(self, y, raw):
         self._check()
         return np.clip(raw - y, -self.delta, self.delta)
+
+    def hessian(self, y, raw):
+        # 1 in the quadratic zone, 0 where the loss is linear.
+        self._check()
+        return diagonal_hessian((np.abs(raw - y) <= self.delta).astype(float))
 
     def init_raw(self, y, sample_weight):
         self._check()
