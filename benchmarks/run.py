@@ -96,17 +96,21 @@ def run(scale=1.0, only="", out=sys.stdout, repeats=3, progress=None, settings=T
     Fits are timed under each thread setting in ``settings`` (the others'
     columns show "-").
 
-    The table goes to ``out`` once, at the end; one line per finished case
-    goes to ``progress`` (None for silence).
+    The table goes to ``out`` once, at the end; a line per finished case
+    and its rows go to ``progress`` (None for silence).
     """
     rows = []
     for case in all_cases(scale=scale, repeats=repeats):
         if only and only not in case.name:
             continue
         start = time.perf_counter()
-        rows += run_case(case, settings)
+        case_rows = run_case(case, settings)
+        rows += case_rows
         if progress is not None:
+            # The case's rows too, so that an interrupted run keeps its results.
             print(f"done: {case.name} ({time.perf_counter() - start:.0f} s)", file=progress)
+            for row in case_rows:
+                print("  " + "  ".join(row).rstrip(), file=progress, flush=True)
     print(
         "Median fit time over repeats (alternating, after warm-up) under each thread\n"
         "setting, both libraries under the same one: '1 thread' limits BLAS and OpenMP\n"
