@@ -11,7 +11,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._fit import fit_linear_model
+from ._core import fit_linear_model
 from ._loss_resolution import resolve_loss
 
 

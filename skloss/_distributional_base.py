@@ -21,7 +21,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import LinearModelBase
-from .losses._weighted import weighted_mean
+from ._statistics import weighted_mean
 
 _COMMON_PARAMETERS_DOC = r"""reg_variance : float, default=1e-6
         Variance regularisation :math:`\delta`, as a fraction of the

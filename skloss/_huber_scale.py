@@ -32,8 +32,8 @@ import dataclasses
 import numpy as np
 import scipy.stats
 
+from ._statistics import weighted_quantile
 from .losses import Huber
-from .losses._weighted import weighted_quantile
 
 # Huber's tuning constant: 95% asymptotic efficiency at the normal distribution.
 HUBER_TUNING = 1.345

@@ -27,7 +27,8 @@ def resolve_loss(loss, named_losses, target_kind, estimator_name):
     -------
     Loss
         A new instance (a deep copy for an object), so later changes to the
-        user's object cannot alter a fitted model.
+        user's object cannot alter a fitted model, with its parameters
+        checked (:meth:`Loss.validate`).
     """
     valid = ", ".join(repr(name) for name in named_losses)
     if isinstance(loss, str):
@@ -64,4 +65,10 @@ def resolve_loss(loss, named_losses, target_kind, estimator_name):
             f"{loss!r} declares is_smooth=False but does not implement "
             "smoothed(width), which the fitting core needs to minimise it."
         )
-    return copy.deepcopy(loss)
+    if loss.kink_at_target and type(loss).kink_slopes is Loss.kink_slopes:
+        raise TypeError(
+            f"{loss!r} declares kink_at_target=True but does not implement "
+            "kink_slopes(), which the fitting core's exact finish needs."
+        )
+    # Checked once here; the core's evaluations then skip the checks.
+    return copy.deepcopy(loss).validate()

@@ -10,15 +10,15 @@ from sklearn.utils.validation import (
     check_scalar,
 )
 
+from ._core import column_moments
 from ._distributional_base import (
     _COMMON_PARAMETERS_DOC,
     _SAMPLES_DOC,
     _DistributionalRegressorBase,
     _target_variance,
 )
-from ._objective import column_moments
+from ._statistics import weighted_quantile
 from .losses import GaussianMixtureNLL
-from .losses._weighted import weighted_quantile
 
 
 class MixtureDensityRegressor(_DistributionalRegressorBase):

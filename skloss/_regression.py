@@ -5,11 +5,11 @@ from sklearn.base import RegressorMixin
 
 from ._base import LinearModelBase
 from ._huber_scale import fit_relative_huber
-from ._loss_resolution import resolve_loss
 from .losses import (
     AbsoluteError,
     GammaNLL,
     Huber,
+    Loss,
     Pinball,
     PoissonNLL,
     SquaredError,
@@ -94,12 +94,16 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         return tags
 
     def _loss_rejects_negative_targets(self):
-        """Whether the loss needs y >= 0 or y > 0 (counts, positive amounts)."""
-        try:
-            loss = resolve_loss(
-                self._loss_param(), self._named_losses, self._target_kind, type(self).__name__
-            )
-        except (TypeError, ValueError):
+        """Whether the loss needs y >= 0 or y > 0 (counts, positive amounts).
+
+        Reads the loss without resolving it: tags are asked for often (every
+        ``validate_data``), and resolution validates the loss once per fit.
+        """
+        loss = self._loss_param()
+        if isinstance(loss, str):
+            loss = self._named_losses.get(loss)
+            loss = loss() if loss is not None else None
+        if not isinstance(loss, Loss):
             return False  # an invalid loss: fit will say so
         try:
             loss.check_target(np.array([[-1.0]]))

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from skloss import SigmoidClassifier, SoftmaxClassifier, _blocks
-from skloss._blocks import available_threads, outer_slice, row_blocks
-from skloss._objective import LinearObjective, QuadraticObjective, column_moments
-from skloss.losses import BernoulliLogLoss, MultinoulliLogLoss
+from skloss import SigmoidClassifier, SoftmaxClassifier
+from skloss._core import _blocks, column_moments
+from skloss._core._blocks import available_threads, outer_slice, row_blocks
+from skloss._core._objective import LinearObjective, QuadraticObjective
+from skloss._core._problem import make_problem
+from skloss.losses import BernoulliLogLoss, MultinoulliLogLoss, SquaredError
 
 RNG = np.random.default_rng(7)
 
@@ -68,9 +70,9 @@ def test_many_block_sparse_objective_equals_the_dense_objective(small_sparse_blo
     X = _sparse(300, 7)
     weight = RNG.uniform(0.5, 2.0, size=300)
     weight[40:120] = 0.0  # whole blocks without weight are skipped
-    sparse = LinearObjective(X, y, loss, weight, 0.1, True)
-    dense = LinearObjective(X.toarray(), y, loss, weight, 0.1, True)
-    assert len(sparse._row_blocks) > 5
+    sparse = LinearObjective(make_problem(X, y, weight, 0.1, True), loss)
+    dense = LinearObjective(make_problem(X.toarray(), y, weight, 0.1, True), loss)
+    assert len(sparse.problem.data.blocks()) > 5
     coef, intercept = RNG.normal(size=(7, y.shape[1])) * 0.1, RNG.normal(size=y.shape[1])
     theta_sparse, theta_dense = sparse.pack(coef, intercept), dense.pack(coef, intercept)
     value, gradient = sparse.value_and_gradient(theta_sparse)
@@ -101,8 +103,10 @@ def test_many_block_sparse_moments_match_numpy(small_sparse_blocks):
     np.testing.assert_allclose(std, expected_std, rtol=1e-9)
     y = RNG.normal(size=(400, 2))
     for X_format in (X, X.tocsc()):
-        sparse = QuadraticObjective(X_format, y, weight, 0.1, True)
-        dense_objective = QuadraticObjective(dense, y, weight, 0.1, True)
+        sparse = QuadraticObjective(make_problem(X_format, y, weight, 0.1, True), SquaredError())
+        dense_objective = QuadraticObjective(
+            make_problem(dense, y, weight, 0.1, True), SquaredError()
+        )
         np.testing.assert_allclose(sparse.gram, dense_objective.gram, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(sparse.cross, dense_objective.cross, rtol=1e-10, atol=1e-12)
 

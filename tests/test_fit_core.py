@@ -8,7 +8,7 @@ import scipy.sparse
 from scipy.optimize import minimize
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 
 from skloss import (
@@ -18,8 +18,10 @@ from skloss import (
     SigmoidClassifier,
     SoftmaxClassifier,
 )
-from skloss._objective import LinearObjective, QuadraticObjective, column_moments
-from skloss.losses import BernoulliLogLoss, Loss, MultinoulliLogLoss, SquaredError
+from skloss._core import column_moments
+from skloss._core._objective import LinearObjective, QuadraticObjective
+from skloss._core._problem import make_problem
+from skloss.losses import BernoulliLogLoss, Huber, Loss, MultinoulliLogLoss, SquaredError
 
 RNG = np.random.default_rng(1)
 
@@ -42,7 +44,7 @@ def test_objective_gradient_matches_finite_differences(loss, make_y, fit_interce
         X = scipy.sparse.csr_matrix(np.where(RNG.random((n, d)) < 0.5, X, 0.0))
     y = make_y(n)
     weight = RNG.uniform(0.5, 2.0, size=n)
-    objective = LinearObjective(X, y, loss, weight, alpha=0.3, fit_intercept=fit_intercept)
+    objective = LinearObjective(make_problem(X, y, weight, 0.3, fit_intercept), loss)
     theta = RNG.normal(size=objective.pack(np.zeros((d, y.shape[1])), np.zeros(y.shape[1])).size)
     if not fit_intercept:
         theta[d * y.shape[1] :] = 0.0
@@ -62,7 +64,7 @@ def test_objective_value_is_the_documented_formula():
     X = RNG.normal(size=(25, 3))
     y = RNG.normal(size=(25, 1))
     weight = RNG.uniform(0, 3, size=25)
-    objective = LinearObjective(X, y, SquaredError(), weight, alpha=0.7, fit_intercept=True)
+    objective = LinearObjective(make_problem(X, y, weight, 0.7, True), SquaredError())
     coef, intercept = RNG.normal(size=(3, 1)), np.array([0.4])
     theta = objective.pack(coef, intercept)
     np.testing.assert_allclose(objective.unpack(theta)[0], coef)
@@ -219,8 +221,8 @@ def test_quadratic_objective_equals_the_pass_over_X_objective(fit_intercept, spa
         X = scipy.sparse.csr_matrix(np.where(RNG.random(X.shape) < 0.6, X, 0.0))
     y = RNG.normal(size=(300, 2))
     weight = RNG.uniform(0.0, 2.0, size=300)
-    passes = LinearObjective(X, y, SquaredError(), weight, 0.2, fit_intercept)
-    moments = QuadraticObjective(X, y, weight, 0.2, fit_intercept)
+    passes = LinearObjective(make_problem(X, y, weight, 0.2, fit_intercept), SquaredError())
+    moments = QuadraticObjective(make_problem(X, y, weight, 0.2, fit_intercept), SquaredError())
     for _ in range(3):
         coef, intercept = RNG.normal(size=(5, 2)), RNG.normal(size=2)
         if not fit_intercept:
@@ -248,7 +250,7 @@ def test_quadratic_objective_equals_the_pass_over_X_objective(fit_intercept, spa
 def test_wide_data_uses_a_diagonal_preconditioner_with_a_correct_gradient():
     X = scipy.sparse.random(30, 80, density=0.2, format="csr", random_state=3)
     y = RNG.integers(0, 2, size=(30, 1)).astype(float)
-    objective = LinearObjective(X, y, BernoulliLogLoss(), np.ones(30), 0.1, True)
+    objective = LinearObjective(make_problem(X, y, np.ones(30), 0.1, True), BernoulliLogLoss())
     assert objective.parametrisation.transform.ndim == 1
     theta = RNG.normal(size=81) * 0.1
     gradient = objective.value_and_gradient(theta)[1]
@@ -296,3 +298,56 @@ def test_fits_run_with_one_blas_thread_and_restore_the_setting():
     SigmoidClassifier(loss=RecordingLoss()).fit(StandardScaler().fit_transform(X), y)
     assert seen and all(threads == [1] * len(before) for threads in seen)
     assert blas_threads() == before
+
+
+def test_subclass_of_squared_error_that_overrides_loss_is_fitted_by_its_own_loss():
+    class DoubleSquaredError(SquaredError):
+        """(y - z)^2: ridge regression with half the penalty."""
+
+        def loss(self, y, raw):
+            return np.sum((raw - y) ** 2, axis=1)
+
+        def gradient(self, y, raw):
+            return 2.0 * (raw - y)
+
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    alpha, n = 0.1, len(y)
+    model = LinearRegressor(loss=DoubleSquaredError(), alpha=alpha, tol=1e-10).fit(X, y)
+    # mean (y - z)^2 + alpha/2 |w|^2 is 2 (mean (y - z)^2 / 2 + alpha/4 |w|^2),
+    # Ridge's |y - Xw|^2 + a |w|^2 over 2n with a = n alpha / 2.
+    ridge = Ridge(alpha=n * alpha / 2).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ridge.coef_, rtol=1e-6)
+    assert model.intercept_ == pytest.approx(ridge.intercept_, rel=1e-8)
+
+
+def test_loss_parameters_are_validated_once_per_fit():
+    class CountingHuber(Huber):
+        checks = 0
+
+        def validate(self):
+            type(self).checks += 1
+            return super().validate()
+
+    X, y = load_diabetes(return_X_y=True)
+    LinearRegressor(loss=CountingHuber(delta=50.0)).fit(X, y)
+    assert CountingHuber.checks == 1
+
+
+def test_kinked_loss_without_declared_slopes_is_rejected_before_fitting():
+    class KinkedWithoutSlopes(Loss):
+        is_smooth = False
+        kink_at_target = True
+
+        def loss(self, y, raw):
+            return np.sum(np.abs(y - raw), axis=1)
+
+        def gradient(self, y, raw):
+            return np.sign(raw - y)
+
+        def smoothed(self, width):
+            return Huber(delta=width)
+
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(TypeError, match="kink_slopes"):
+        LinearRegressor(loss=KinkedWithoutSlopes()).fit(X, y)

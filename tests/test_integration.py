@@ -74,15 +74,15 @@ def test_float32_X_is_not_copied_to_float64_during_fit(monkeypatch):
     X, y = _scaled(load_breast_cancer)
     X32 = np.asarray(X, dtype=np.float32)
     seen = []
-    import skloss._objective as objective_module
+    import skloss._core._data as data_module
 
-    original = objective_module.LinearObjective.__init__
+    original = data_module.InMemoryRows.__init__
 
     def spy(self, X, *args, **kwargs):
         seen.append(X)
         original(self, X, *args, **kwargs)
 
-    monkeypatch.setattr(objective_module.LinearObjective, "__init__", spy)
+    monkeypatch.setattr(data_module.InMemoryRows, "__init__", spy)
     SigmoidClassifier().fit(X32, y)
     assert seen[0].dtype == np.float32
     assert np.shares_memory(seen[0], X32)

@@ -413,8 +413,8 @@ def test_median_regressor_learns_the_conditional_median_of_skewed_noise(sigma):
 @pytest.fixture
 def screened_objectives(monkeypatch):
     """Records every ScreenedObjective the fits build, and whether far samples came near."""
-    import skloss._fit
-    from skloss._screening import ScreenedObjective
+    import skloss._core._nonsmooth._continuation as continuation
+    from skloss._core._nonsmooth._screening import ScreenedObjective
 
     record = {"built": 0, "came_near": 0}
 
@@ -428,7 +428,7 @@ def screened_objectives(monkeypatch):
             record["came_near"] += int(result.sum())
             return result
 
-    monkeypatch.setattr(skloss._fit, "ScreenedObjective", Recording)
+    monkeypatch.setattr(continuation, "ScreenedObjective", Recording)
     return record
 
 
@@ -448,12 +448,12 @@ def test_penalised_fit_of_many_samples_that_screens_is_certified_optimal(
 
 
 def test_screening_recovers_when_far_samples_come_near(screened_objectives, monkeypatch):
-    import skloss._screening
+    import skloss._core._nonsmooth._screening as screening
 
     # Keep only the minimum number of samples near: the others must then
     # come near during the stages, and the fit has to take them back in.
-    monkeypatch.setattr(skloss._screening, "_NEAR_WIDTHS", 0.0)
-    monkeypatch.setattr(skloss._screening, "_MAX_NEAR_SHARE", 1.0)
+    monkeypatch.setattr(screening, "_NEAR_WIDTHS", 0.0)
+    monkeypatch.setattr(screening, "_MAX_NEAR_SHARE", 1.0)
     X, y = _heavy_tailed("lognormal", 2000, 3, seed=23)
     _assert_matches_linear_program(X, y, 0.5)
     assert screened_objectives["came_near"] > 0

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from skloss._objective import LinearObjective
-from skloss._screening import ScreenedObjective, near_samples
+from skloss._core._nonsmooth._screening import ScreenedObjective, near_samples
+from skloss._core._objective import LinearObjective
+from skloss._core._problem import make_problem
 from skloss.losses import AbsoluteError, Pinball
 
 RNG = np.random.default_rng(5)
@@ -15,7 +16,7 @@ def _problem(loss, alpha, n=4000, d=3):
     coef = RNG.normal(size=(d, 1))
     y = X @ coef + 1.0 + RNG.standard_t(2.0, size=(n, 1))
     weight = RNG.uniform(0.5, 2.0, size=n)
-    objective = LinearObjective(X, y, loss, weight, alpha, True)
+    objective = LinearObjective(make_problem(X, y, weight, alpha, True), loss)
     return objective, coef[:, 0] + 0.01, np.array([1.0])
 
 
@@ -26,7 +27,7 @@ def test_screened_objective_differs_from_the_full_one_by_a_constant(loss, alpha)
     smooth = loss.smoothed(width)
     theta = objective.pack(coef[:, np.newaxis], intercept)
     raw = objective.raw_output(theta)
-    near = near_samples(objective, raw, width)
+    near = near_samples(objective.problem, raw, width)
     assert near is not None and 0 < near.sum() < 0.1 * len(near)
     screened = ScreenedObjective(objective, raw, near, smooth)
 
@@ -58,16 +59,18 @@ def test_came_near_flags_a_far_sample_pushed_across_its_kink():
     objective, coef, intercept = _problem(AbsoluteError(), 0.0)
     theta = objective.pack(coef[:, np.newaxis], intercept)
     raw = objective.raw_output(theta)
-    near = near_samples(objective, raw, 1e-3)
+    near = near_samples(objective.problem, raw, 1e-3)
     screened = ScreenedObjective(objective, raw, near, AbsoluteError().smoothed(1e-3))
     assert not screened.came_near(raw, 1e-3).any()
     far = int(np.flatnonzero(~near)[0])
     moved = raw.copy()
-    moved[far] = objective.y[far] - np.sign(raw[far] - objective.y[far])  # the other side
+    moved[far] = objective.problem.data.y[far] - np.sign(
+        raw[far] - objective.problem.data.y[far]
+    )  # the other side
     assert np.flatnonzero(screened.came_near(moved, 1e-3)).tolist() == [far]
 
 
 def test_no_screening_when_most_samples_are_near():
     objective, coef, intercept = _problem(AbsoluteError(), 0.0)
     raw = objective.raw_output(objective.pack(coef[:, np.newaxis], intercept))
-    assert near_samples(objective, raw, 10.0) is None
+    assert near_samples(objective.problem, raw, 10.0) is None

@@ -11,7 +11,7 @@ with ``b`` the Hall-Sheather rule for ``n`` samples.
 import numpy as np
 from scipy.stats import norm
 
-from ..losses._weighted import weighted_mean, weighted_quantile
+from .._statistics import weighted_mean, weighted_quantile
 
 # Confidence level in the Hall-Sheather rule, as in statsmodels' default.
 _HALL_SHEATHER_ALPHA = 0.05

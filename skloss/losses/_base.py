@@ -1,12 +1,31 @@
 """The loss interface every skloss loss implements."""
 
+import functools
 import inspect
 
 import numpy as np
 
+from .._statistics import normalised_weights
 from ._output_units import Identity
 
 __all__ = ["Loss"]
+
+
+def _remembering_success(validate):
+    """``validate`` that marks the loss as checked when it passes."""
+
+    @functools.wraps(validate)
+    def checked(self):
+        try:
+            result = validate(self)
+        except BaseException:
+            # A subclass's check may fail after its parent's passed.
+            object.__setattr__(self, "_validated", False)
+            raise
+        object.__setattr__(self, "_validated", True)
+        return result
+
+    return checked
 
 
 def diagonal_hessian(second_derivatives):
@@ -55,8 +74,19 @@ class Loss:
     and implements :meth:`smoothed`; the fitting core then minimises a
     sequence of smoothed losses. If, in addition, the loss is linear in the
     raw output on each side of a kink at ``raw == y`` (like the absolute and
-    pinball losses), it sets ``kink_at_target = True`` and the core finishes
-    with an exact step onto the kinks.
+    pinball losses), it sets ``kink_at_target = True``, declares those two
+    slopes in :meth:`kink_slopes`, and the core finishes with an exact step
+    onto the kinks.
+
+    A loss with parameters checks them in :meth:`validate`, which the
+    estimators call once per fit (and the evaluation methods once after any
+    parameter changes, when called directly).
+
+    Shortcuts are inherited only together with what they shortcut: a
+    subclass that redefines :meth:`loss` or :meth:`gradient` gets the
+    generic :meth:`loss_gradient` unless it defines its own, and the core's
+    Gram-matrix path for squared error is taken only for a class that
+    itself declares ``is_half_squared_error = True``.
 
     Attributes
     ----------
@@ -101,7 +131,73 @@ class Loss:
     has_dispersion = False
     #: True only for exactly ``1/2 ||raw - y||^2``: the core then fits from
     #: the Gram matrix of X (one pass) instead of passing over X every step.
+    #: Read from the class's own namespace only: subclasses do not inherit it.
     is_half_squared_error = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__
+        if ("loss" in own or "gradient" in own) and "loss_gradient" not in own:
+            # A parent's fused loss_gradient would compute the parent's loss.
+            cls.loss_gradient = Loss.loss_gradient
+        if "validate" in own:
+            cls.validate = _remembering_success(own["validate"])
+
+    def __setattr__(self, name, value):
+        # A changed parameter is checked again before the next evaluation.
+        if not name.startswith("_"):
+            object.__setattr__(self, "_validated", False)
+        object.__setattr__(self, name, value)
+
+    def validate(self):
+        """Check the loss's parameters; raise ValueError or TypeError if one is invalid.
+
+        Estimators call it once per fit, before any evaluation. The default
+        checks nothing; a loss with parameters overrides it.
+
+        Returns
+        -------
+        self : Loss
+            This loss, checked.
+
+        Examples
+        --------
+        >>> from skloss.losses import Huber
+        >>> Huber(delta=2.0).validate()
+        Huber(delta=2.0)
+        >>> Huber(delta=-1.0).validate()
+        Traceback (most recent call last):
+        ...
+        ValueError: Huber delta must be a positive number, got -1.0.
+        """
+        return self
+
+    def _ensure_valid(self):
+        """:meth:`validate`, unless it passed since the parameters last changed."""
+        if not self.__dict__.get("_validated", False):
+            self.validate()
+
+    def kink_slopes(self):
+        """Slopes of a kinked loss on each side of its kink at ``raw == y``.
+
+        Only losses with ``kink_at_target = True`` implement it: the exact
+        finish of the fitting core reads them.
+
+        Returns
+        -------
+        below, above : float or ndarray of shape (n_outputs,)
+            The derivative of a sample's loss with respect to ``raw`` when
+            ``raw < y`` and when ``raw > y``.
+
+        Examples
+        --------
+        >>> from skloss.losses import AbsoluteError, Pinball
+        >>> AbsoluteError().kink_slopes(), Pinball(quantile=0.25).kink_slopes()
+        ((-1.0, 1.0), (-0.25, 0.75))
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} sets kink_at_target but does not implement kink_slopes()."
+        )
 
     def loss(self, y, raw):
         """Per-sample loss, summed over outputs.
@@ -133,10 +229,8 @@ class Loss:
 
         Parameters
         ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Target, encoded as the loss expects.
-        raw : ndarray of shape (n_samples, n_outputs)
-            Raw outputs (logits).
+        y, raw : ndarrays of shape (n_samples, n_outputs)
+            Target and raw outputs, as for :meth:`loss`.
 
         Returns
         -------
@@ -223,7 +317,7 @@ class Loss:
         array([[0.25],
                [2.25]])
         """
-        weight = sample_weight / np.sum(sample_weight)
+        weight = normalised_weights(sample_weight)
         value = float(weight @ self.loss(y, raw))
         # A product, not an in-place scaling: a user's gradient() may return a
         # view of its inputs.

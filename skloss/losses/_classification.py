@@ -8,9 +8,9 @@ overflow to -inf, for confident predictions.
 import numpy as np
 from scipy.special import expit, logsumexp, softmax
 
+from .._statistics import normalised_weights, weighted_mean
 from ._base import Loss, diagonal_hessian
 from ._output_units import Sigmoid, Softmax
-from ._weighted import weighted_mean
 
 __all__ = [
     "BernoulliLogLoss",
@@ -58,7 +58,7 @@ class BernoulliLogLoss(Loss):
 
     def loss_gradient(self, y, raw, sample_weight):
         # One exponential serves both the loss and the sigmoid.
-        weight = sample_weight / np.sum(sample_weight)
+        weight = normalised_weights(sample_weight)
         small = np.exp(-np.abs(raw))
         value = float(weight @ _bernoulli_log_loss(y, raw, small).sum(axis=1))
         gradient = np.where(raw >= 0, 1.0, small)
@@ -146,7 +146,7 @@ class MultinoulliLogLoss(Loss):
         return _softmax_jacobian(softmax(raw, axis=1))
 
     def loss_gradient(self, y, raw, sample_weight):
-        weight = sample_weight / np.sum(sample_weight)
+        weight = normalised_weights(sample_weight)
         log_normaliser = logsumexp(raw, axis=1, keepdims=True)
         value = float(weight @ (log_normaliser[:, 0] - np.einsum("ij,ij->i", y, raw)))
         gradient = np.exp(raw - log_normaliser)

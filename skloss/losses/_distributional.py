@@ -38,9 +38,9 @@ import numbers
 
 import numpy as np
 
+from .._statistics import normalised_weights, weighted_mean, weighted_quantile
 from ._base import Loss
 from ._output_units import GaussianMean, MixtureMean
-from ._weighted import weighted_mean, weighted_quantile
 
 __all__ = ["GaussianNLL", "GaussianMixtureNLL"]
 
@@ -61,7 +61,6 @@ def _check_reg_variance(owner, reg_variance):
         raise ValueError(
             f"{owner} reg_variance must be a finite number >= 0, got {reg_variance!r}."
         )
-    return float(reg_variance)
 
 
 def _precision(log_variance):
@@ -134,7 +133,7 @@ class _LossFromTerms(Loss):
         return self._terms(y, raw)[1]
 
     def loss_gradient(self, y, raw, sample_weight):
-        weight = sample_weight / np.sum(sample_weight)
+        weight = normalised_weights(sample_weight)
         per_sample, gradient = self._terms(y, raw)
         gradient *= weight[:, np.newaxis]
         return float(weight @ per_sample), gradient
@@ -212,6 +211,10 @@ class GaussianNLL(_LossFromTerms):
     def __init__(self, reg_variance=0.0):
         self.reg_variance = reg_variance
 
+    def validate(self):
+        _check_reg_variance("GaussianNLL", self.reg_variance)
+        return self
+
     def _residual_and_log_variance(self, y, raw):
         raw = np.asarray(raw, dtype=float)
         if raw.ndim != 2 or raw.shape[1] % 2:
@@ -225,7 +228,8 @@ class GaussianNLL(_LossFromTerms):
 
     def _terms(self, y, raw):
         residual, log_variance = self._residual_and_log_variance(y, raw)
-        reg_variance = _check_reg_variance("GaussianNLL", self.reg_variance)
+        self._ensure_valid()
+        reg_variance = float(self.reg_variance)
         value, precision, dlog_variance = _neg_log_normal(
             residual * residual, log_variance, reg_variance
         )
@@ -233,7 +237,8 @@ class GaussianNLL(_LossFromTerms):
 
     def hessian(self, y, raw):
         residual, log_variance = self._residual_and_log_variance(y, raw)
-        reg_variance = _check_reg_variance("GaussianNLL", self.reg_variance)
+        self._ensure_valid()
+        reg_variance = float(self.reg_variance)
         precision, dprecision = _precision(log_variance)
         # exp(-v) is its own second derivative; its linear continuation has none.
         d2precision = np.where(-log_variance <= _PRECISION_CAP, precision, 0.0)
@@ -281,7 +286,8 @@ class GaussianNLL(_LossFromTerms):
                 f"encode_target(y), with an even number of columns; got shape {y.shape}."
             )
         y = y[:, : y.shape[1] // 2]
-        reg_variance = _check_reg_variance("GaussianNLL", self.reg_variance)
+        self._ensure_valid()
+        reg_variance = float(self.reg_variance)
         log_variance = _log_at_least_tiny(_weighted_variance(y, sample_weight) + reg_variance)
         return np.concatenate([weighted_mean(y, sample_weight), log_variance])
 
@@ -392,11 +398,16 @@ class GaussianMixtureNLL(_LossFromTerms):
         self.n_components = n_components
         self.reg_variance = reg_variance
 
-    def _k(self):
+    def validate(self):
         k = self.n_components
         if not (isinstance(k, numbers.Integral) and not isinstance(k, bool) and k >= 1):
             raise ValueError(f"GaussianMixtureNLL n_components must be an integer >= 1, got {k!r}.")
-        return int(k)
+        _check_reg_variance("GaussianMixtureNLL", self.reg_variance)
+        return self
+
+    def _k(self):
+        self._ensure_valid()
+        return int(self.n_components)
 
     def _split(self, raw):
         k = self._k()
@@ -411,7 +422,8 @@ class GaussianMixtureNLL(_LossFromTerms):
     def _terms(self, y, raw):
         logits, means, log_variances = self._split(raw)
         y = _observed(y, raw, 1, "GaussianMixtureNLL")
-        reg_variance = _check_reg_variance("GaussianMixtureNLL", self.reg_variance)
+        self._ensure_valid()
+        reg_variance = float(self.reg_variance)
         log_normaliser, weights = _normalise(logits)
         log_weights = logits - log_normaliser
         residual = y - means
@@ -465,7 +477,8 @@ class GaussianMixtureNLL(_LossFromTerms):
                 f"(n_samples, {3 * k}); got {y.shape}."
             )
         y = y[:, :1]
-        reg_variance = _check_reg_variance("GaussianMixtureNLL", self.reg_variance)
+        self._ensure_valid()
+        reg_variance = float(self.reg_variance)
         variance = float(_weighted_variance(y, sample_weight)[0])
         if k == 1:
             means = weighted_mean(y, sample_weight)

@@ -14,9 +14,9 @@ import numbers
 import numpy as np
 from scipy.special import expit
 
+from .._statistics import weighted_mean
 from ._base import Loss
 from ._output_units import Exp, clipped_exp
-from ._weighted import weighted_mean
 
 __all__ = ["PoissonNLL", "GammaNLL", "TweedieNLL", "NegativeBinomialNLL"]
 

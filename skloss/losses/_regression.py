@@ -4,8 +4,8 @@ import numbers
 
 import numpy as np
 
+from .._statistics import normalised_weights, weighted_mean, weighted_quantile
 from ._base import Loss, diagonal_hessian
-from ._weighted import weighted_mean, weighted_quantile
 
 __all__ = ["SquaredError", "AbsoluteError", "Huber", "Pinball"]
 
@@ -41,7 +41,7 @@ class SquaredError(Loss):
         return diagonal_hessian(np.ones(np.shape(raw)))
 
     def loss_gradient(self, y, raw, sample_weight):
-        weight = sample_weight / np.sum(sample_weight)
+        weight = normalised_weights(sample_weight)
         residual = raw - y
         value = 0.5 * float(weight @ np.einsum("ij,ij->i", residual, residual))
         residual *= weight[:, np.newaxis]
@@ -82,28 +82,29 @@ class Huber(Loss):
     def __init__(self, delta=1.0):
         self.delta = delta
 
-    def _check(self):
+    def validate(self):
         if not (_is_real(self.delta) and np.isfinite(self.delta) and self.delta > 0):
             raise ValueError(f"Huber delta must be a positive number, got {self.delta!r}.")
+        return self
 
     def loss(self, y, raw):
-        self._check()
+        self._ensure_valid()
         absolute = np.abs(raw - y)
         quadratic = np.minimum(absolute, self.delta)
         # 0.5 q^2 + delta * (|r| - q) equals the two branches above.
         return np.sum(quadratic * (0.5 * quadratic - self.delta) + self.delta * absolute, axis=1)
 
     def gradient(self, y, raw):
-        self._check()
+        self._ensure_valid()
         return np.clip(raw - y, -self.delta, self.delta)
 
     def hessian(self, y, raw):
         # 1 in the quadratic zone, 0 where the loss is linear.
-        self._check()
+        self._ensure_valid()
         return diagonal_hessian((np.abs(raw - y) <= self.delta).astype(float))
 
     def init_raw(self, y, sample_weight):
-        self._check()
+        self._ensure_valid()
         return weighted_quantile(y, sample_weight, 0.5)
 
 
@@ -138,13 +139,21 @@ class Pinball(Loss):
     def __init__(self, quantile=0.5):
         self.quantile = quantile
 
-    def _tau(self):
+    def validate(self):
         tau = self.quantile
         if not (_is_real(tau) and 0 < tau < 1):
             raise ValueError(
                 f"Pinball quantile must be a number strictly between 0 and 1, got {tau!r}."
             )
-        return float(tau)
+        return self
+
+    def _tau(self):
+        self._ensure_valid()
+        return float(self.quantile)
+
+    def kink_slopes(self):
+        tau = self._tau()
+        return -self._scale * tau, self._scale * (1.0 - tau)
 
     def loss(self, y, raw):
         # max(tau r, (tau - 1) r) = tau r + max(-r, 0)
@@ -201,6 +210,9 @@ class AbsoluteError(Pinball):
     def _tau(self):
         return 0.5
 
+    def validate(self):
+        return self
+
 
 class _SmoothedPinball(Loss):
     """Pinball loss with its kink rounded off over a zone of width ``width``.
@@ -230,7 +242,7 @@ class _SmoothedPinball(Loss):
 
     def loss_gradient(self, y, raw, sample_weight):
         # The fitting loop's hot path: one pass, few temporaries.
-        weight = sample_weight / np.sum(sample_weight)
+        weight = normalised_weights(sample_weight)
         excess = raw - y  # minus the residual
         zone = np.clip(excess, 0.0, self.width)
         per_sample = zone * (0.5 * zone / self.width - 1.0)

@@ -25,56 +25,75 @@ import warnings
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse
 
 # The steps solve dense systems in about n_params unknowns.
 MAX_PARAMS = 2000
+# Pivot budget: a simplex run from a nearby vertex takes about n_params
+# pivots; the active-set method gets extra steps for its first kinks.
 _MAX_PIVOTS_PER_PARAM = 4
+_EXTRA_SIMPLEX_PIVOTS, _EXTRA_ACTIVE_SET_STEPS = 10, 100
+# Relative slack of the optimality checks (multipliers against the slopes,
+# residual signs against the residual scale): rounding in the KKT solves
+# is far below it, real violations far above.
+_KKT_SLACK = 1e-9
+# Residuals within this fraction of the residual scale count as on their
+# kink when the active-set method watches for crossings.
+_CROSSING_SLACK = 1e-12
+# A row is independent of the chosen ones when more than this fraction of
+# its norm is left after projecting them out.
+_INDEPENDENCE = 1e-9
+# A vertex is sought only when at most this many samples per parameter are
+# within the smoothing zone (more: ties, far from a vertex, wait).
+_MAX_NEAR_PER_PARAM = 4
+# Beyond this share of samples changing side in a pivot, recomputing the
+# gradient in one pass is cheaper than updating it sample by sample.
+_RECOMPUTE_SHARE = 1 / 8
+# Edge line search: start from this many nearest crossings, grow by this.
+_FIRST_WINDOW, _WINDOW_GROWTH = 32, 4
 
 
 class _Column:
-    """One output column of the problem, with the intercept as a last feature."""
+    """One output column of the problem, with the intercept as a last feature.
 
-    def __init__(self, objective, j):
-        X, y, loss = objective.X, objective.y, objective.loss
-        self.X = X
-        self.fit_intercept = objective.fit_intercept
-        self.alpha = objective.alpha
-        self.y = y[:, j]
-        self.weight = objective.sample_weight / objective.weight_total
-        y_j = y[:, [j]]
-        # Weighted one-sided loss gradients with respect to raw; constant
-        # on each side because the loss is linear there.
-        self.below = loss.gradient(y_j, y_j - 1.0)[:, 0] * self.weight  # raw < y
-        self.above = loss.gradient(y_j, y_j + 1.0)[:, 0] * self.weight  # raw > y
-        self.n_params = X.shape[1] + int(self.fit_intercept)
+    All data are read from the problem: X's rows through its data source,
+    y and the normalised weights, alpha, and its linear term (the samples a
+    screened stage keeps only as a constant gradient).
+    """
+
+    def __init__(self, problem, loss, j):
+        self.data = problem.data
+        self.n_features = problem.n_features
+        self.fit_intercept = problem.fit_intercept
+        self.alpha = problem.alpha
+        self.y = problem.data.y[:, j]
+        self.weight = problem.data.sample_weight
+        below, above = (np.broadcast_to(s, (problem.n_outputs,))[j] for s in loss.kink_slopes())
+        # Weighted loss gradients with respect to raw on each side of the
+        # kink, constant there because the loss is linear.
+        self.below = below * self.weight  # raw < y
+        self.above = above * self.weight  # raw > y
+        self.n_params = problem.n_params
         self.active = self.weight > 0
-        # A linear term in (W, b) that some objectives add (the samples a
-        # screened objective keeps only as a constant gradient).
         self.linear = np.zeros(self.n_params)
-        if objective.linear_term is not None:
-            coef_term, intercept_term = objective.linear_term
-            self.linear[: X.shape[1]] = coef_term[:, j]
+        if problem.linear_term is not None:
+            coef_term, intercept_term = problem.linear_term
+            self.linear[: self.n_features] = coef_term[:, j]
             if self.fit_intercept:
                 self.linear[-1] = intercept_term[j]
-        self.objective = objective
-        self.j = j
 
     def rows(self, index):
-        rows = self.X[index]
-        rows = rows.toarray() if scipy.sparse.issparse(rows) else np.asarray(rows)
-        rows = rows.astype(float)
+        rows = self.data.dense_rows(index)
         if self.fit_intercept:
             rows = np.hstack([rows, np.ones((len(index), 1))])
         return rows
 
     def matvec(self, beta):
-        coef = beta[: self.X.shape[1]]
-        raw = np.asarray(self.X @ coef.astype(self.X.dtype, copy=False), dtype=float)
-        return raw + (beta[-1] if self.fit_intercept else 0.0)
+        coef, intercept = self.split(beta)
+        raw = self.data.stack_over_blocks(_raw_kernel, coef[:, np.newaxis], intercept)
+        return raw[:, 0]
 
     def rmatvec(self, g):
-        out = np.asarray(self.X.T @ g.astype(self.X.dtype, copy=False), dtype=float).ravel()
+        (out,) = self.data.sum_over_blocks(_transposed_product_kernel, g)
         return np.append(out, g.sum()) if self.fit_intercept else out
 
     def gradient(self, side_gradient):
@@ -89,7 +108,7 @@ class _Column:
     def value(self, beta):
         residual = self.y - self.matvec(beta)
         loss = np.where(residual > 0, self.below, self.above) * -residual
-        coef = beta[: self.X.shape[1]]
+        coef = beta[: self.n_features]
         return float(loss.sum()) + 0.5 * self.alpha * float(coef @ coef) + self.linear @ beta
 
     def side_gradient(self, residual, kinks):
@@ -98,13 +117,17 @@ class _Column:
         g[kinks] = 0.0
         return g
 
+    def slope_slack(self):
+        """Tolerance of a multiplier against the slopes."""
+        return _KKT_SLACK * max(np.max(np.abs(self.below)), np.max(np.abs(self.above)))
+
     def certified(self, beta, kinks, multiplier, residual_before, scale):
         """KKT conditions: multipliers in range, nobody else crossed a kink."""
         low = np.minimum(self.below[kinks], self.above[kinks])
         high = np.maximum(self.below[kinks], self.above[kinks])
-        slack = 1e-9 * max(np.max(np.abs(self.below)), np.max(np.abs(self.above)))
+        slack = self.slope_slack()
         residual = self.y - self.matvec(beta)
-        side_slack = 1e-9 * scale
+        side_slack = _KKT_SLACK * scale
         crossed = ((residual_before > 0) & (residual < -side_slack)) | (
             (residual_before <= 0) & (residual > side_slack)
         )
@@ -116,13 +139,25 @@ class _Column:
         )
 
 
+def _raw_kernel(block, coef, intercept):
+    """``X_b coef + intercept`` in X's precision."""
+    raw = np.asarray(block.X @ coef.astype(block.X.dtype, copy=False), dtype=float)
+    return raw + intercept
+
+
+def _transposed_product_kernel(block, g):
+    """``X_b^T g_b`` for a vector ``g`` over all samples."""
+    product = block.XT @ g[block.rows].astype(block.X.dtype, copy=False)
+    return (np.asarray(product, dtype=float).ravel(),)
+
+
 def kink_step(objective, theta, width, scale, last_chance=False):
     """Jump from a smoothed solution onto the exact optimum, if it can be found.
 
     Parameters
     ----------
-    objective : LinearObjective
-        With a loss whose ``kink_at_target`` is True.
+    objective : Objective
+        With a loss whose ``kink_at_target`` is True; its problem is solved.
     theta : ndarray
         Optimizer vector of the smoothed solution.
     width : float
@@ -141,22 +176,22 @@ def kink_step(objective, theta, width, scale, last_chance=False):
     certified : bool
         Whether every output column is proven optimal.
     """
-    n_params = objective.n_features + int(objective.fit_intercept)
-    if n_params > MAX_PARAMS:
+    problem = objective.problem
+    if problem.n_params > MAX_PARAMS:
         return theta, False
     coef, intercept = objective.unpack(theta)
     new_coef, new_intercept = coef.copy(), intercept.copy()
     certified = True
-    for j in range(objective.n_outputs):
-        column = _Column(objective, j)
+    for j in range(problem.n_outputs):
+        column = _Column(problem, objective.loss, j)
         beta = np.append(coef[:, j], intercept[j]) if column.fit_intercept else coef[:, j]
         residual = column.y - column.matvec(beta)
         near_kinks = np.count_nonzero(column.active & (np.abs(residual) <= width))
-        if near_kinks > 4 * column.n_params and not last_chance:
+        if near_kinks > _MAX_NEAR_PER_PARAM * column.n_params and not last_chance:
             # Far from a vertex: wait for a narrower smoothing stage.
             certified = False
             continue
-        if objective.alpha == 0:
+        if problem.alpha == 0:
             candidate = _simplex(column, beta, scale)
         else:
             candidate = _qp_step(column, beta, width, scale)
@@ -199,7 +234,7 @@ def _independent_rows(column, order, limit):
         norm = np.linalg.norm(row)
         for q in basis:
             row = row - (q @ row) * q
-        if np.linalg.norm(row) > 1e-9 * max(norm, 1e-300):
+        if np.linalg.norm(row) > _INDEPENDENCE * max(norm, 1e-300):
             basis.append(row / np.linalg.norm(row))
             chosen.append(int(i))
     return chosen
@@ -248,8 +283,8 @@ def _qp_step(column, beta, width, scale):
         # The unpenalised intercept needs one kink to pin it down.
         kinks = [int(order[0])]
     below_side = residual > 0
-    slack = 1e-12 * scale
-    for _ in range(_MAX_PIVOTS_PER_PARAM * column.n_params + 100):
+    slack = _CROSSING_SLACK * scale
+    for _ in range(_MAX_PIVOTS_PER_PARAM * column.n_params + _EXTRA_ACTIVE_SET_STEPS):
         step = _qp_kkt(column, kinks, below_side)
         if step is None:
             return None
@@ -275,8 +310,7 @@ def _qp_step(column, beta, width, scale):
         low = np.minimum(column.below[kinks], column.above[kinks])
         high = np.maximum(column.below[kinks], column.above[kinks])
         violation = np.maximum(multiplier - high, low - multiplier)
-        tolerance = 1e-9 * max(np.max(np.abs(column.below)), np.max(np.abs(column.above)))
-        if len(kinks) == 0 or np.max(violation) <= tolerance:
+        if len(kinks) == 0 or np.max(violation) <= column.slope_slack():
             return beta, column.certified(
                 beta, kinks, multiplier, _with_kinks_at_zero(residual, kinks), scale
             )
@@ -315,7 +349,7 @@ def _simplex(column, beta, scale):
     residual = column.y - column.matvec(beta)
     distance = np.where(column.active, np.abs(residual), np.inf)
     basis = []
-    for count in (4 * column.n_params, len(distance)):
+    for count in (_MAX_NEAR_PER_PARAM * column.n_params, len(distance)):
         basis = _independent_rows(column, _smallest_first(distance, count), column.n_params)
         if len(basis) == column.n_params:
             break
@@ -330,9 +364,8 @@ def _simplex(column, beta, scale):
     residual[basis] = 0.0
     side_gradient = column.side_gradient(residual, basis)
     c = column.gradient(side_gradient)
-    slack = 1e-9 * max(np.max(np.abs(column.below)), np.max(np.abs(column.above)))
-
-    for _ in range(_MAX_PIVOTS_PER_PARAM * column.n_params + 10):
+    slack = column.slope_slack()
+    for _ in range(_MAX_PIVOTS_PER_PARAM * column.n_params + _EXTRA_SIMPLEX_PIVOTS):
         # Stationarity c + A^T lambda = 0 gives the kink multipliers.
         multiplier = _solve(rows.T, -c)
         if multiplier is None:
@@ -353,7 +386,7 @@ def _simplex(column, beta, scale):
         basis, rows, beta, residual = pivot
         new_side_gradient = column.side_gradient(residual, basis)
         changed = np.flatnonzero(new_side_gradient != side_gradient)
-        if len(changed) > len(residual) // 8:
+        if len(changed) > _RECOMPUTE_SHARE * len(residual):
             c = column.gradient(new_side_gradient)
         else:
             c = c + column.rows(changed).T @ (new_side_gradient - side_gradient)[changed]
@@ -411,10 +444,10 @@ def _first_crossing_reaching(t, jumps, needed):
     """Index of the smallest ``t`` at which the jumps, summed in ``t`` order, reach ``needed``.
 
     The step usually stops after a few crossings, so the smallest ``t`` are
-    selected by partitioning, with a window that doubles until it holds
+    selected by partitioning, with a window that grows until it holds
     enough jump, instead of sorting all of them.
     """
-    window = 32
+    window = _FIRST_WINDOW
     while True:
         if window >= len(t):
             order = np.argsort(t, kind="stable")
@@ -426,4 +459,4 @@ def _first_crossing_reaching(t, jumps, needed):
             return int(order[reached[0]])
         if window >= len(t):
             return None
-        window *= 4
+        window *= _WINDOW_GROWTH

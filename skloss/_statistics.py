@@ -1,6 +1,21 @@
-"""Weighted statistics used for the losses' constant initialisations."""
+"""Weighted statistics of targets: means and quantiles (the losses' constant starts)."""
 
 import numpy as np
+
+
+def normalised_weights(sample_weight):
+    """Sample weights scaled to sum to one: the one place weights are normalised.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative, with a positive sum.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+    """
+    return sample_weight / np.sum(sample_weight)
 
 
 def weighted_quantile(y, sample_weight, quantile):

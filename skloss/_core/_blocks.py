@@ -20,6 +20,8 @@ import scipy.sparse
 # Target size of one block of rows of dense X (bytes): about half a core's L2
 # cache (chosen by timing 256 KB to 4 MB on the benchmark cases).
 _DENSE_BLOCK_BYTES = 2**19
+# Fewest rows in a dense block: below this numpy's per-call overhead dominates.
+_MIN_DENSE_BLOCK_ROWS = 64
 # Stored values per sparse block: enough that scipy's per-call overhead is
 # small, and for row blocks at least this many per feature, because each
 # block also writes a dense n_features x n_outputs partial gradient (chosen
@@ -29,7 +31,7 @@ _SPARSE_VALUES_PER_FEATURE = 32
 
 
 @dataclass(frozen=True)
-class RowBlock:
+class RowSlice:
     """Rows ``rows`` of X as a matrix ``X`` and its transpose ``XT``, both views."""
 
     rows: slice
@@ -37,36 +39,38 @@ class RowBlock:
     XT: object
 
 
-def row_blocks(X, min_sparse_values=0):
+def row_blocks(X, min_block_values=0):
     """Blocks of rows that partition X, each sharing X's memory.
 
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    min_sparse_values : int, default=0
-        Fewest stored values in a CSR block, for passes whose per-block
-        result is large (a Gram matrix).
+    min_block_values : int, default=0
+        Fewest entries (dense) or stored values (CSR) in a block, for passes
+        whose per-block result is large (a Gram matrix).
 
     Returns
     -------
-    list of RowBlock
+    list of RowSlice
         Dense X: cache-sized blocks. CSR X: blocks cut at
         :func:`outer_bounds`. CSC X: one block, X itself (its rows are
         scattered).
     """
     n_samples, n_features = X.shape
     if not scipy.sparse.issparse(X):
-        step = max(64, _DENSE_BLOCK_BYTES // (X.itemsize * max(n_features, 1)))
+        width = max(n_features, 1)
+        step = max(_MIN_DENSE_BLOCK_ROWS, _DENSE_BLOCK_BYTES // (X.itemsize * width))
+        step = max(step, -(-min_block_values // width))
         starts = range(0, n_samples, step)
-        return [RowBlock(slice(a, a + step), X[a : a + step], X[a : a + step].T) for a in starts]
+        return [RowSlice(slice(a, a + step), X[a : a + step], X[a : a + step].T) for a in starts]
     if X.format != "csr":
-        return [RowBlock(slice(0, n_samples), X, transposed(X))]
+        return [RowSlice(slice(0, n_samples), X, transposed(X))]
     # Each block also writes a dense n_features x n_outputs partial result.
-    bounds = outer_bounds(X, max(_SPARSE_VALUES_PER_FEATURE * n_features, min_sparse_values))
+    bounds = outer_bounds(X, max(_SPARSE_VALUES_PER_FEATURE * n_features, min_block_values))
     blocks = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         block = outer_slice(X, a, b)
-        blocks.append(RowBlock(slice(a, b), block, transposed(block)))
+        blocks.append(RowSlice(slice(a, b), block, transposed(block)))
     return blocks
 
 

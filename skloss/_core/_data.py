@@ -1,0 +1,163 @@
+"""Where the training rows live: the one interface through which the core reads data.
+
+Every pass the core makes over the data is "run this block kernel on each
+row block and sum the results" (or, for per-sample results such as raw
+outputs, "stack them"). A *block kernel* is a plain module-level function
+``kernel(block, *params)`` of one :class:`RowBlock` and the parameters of
+the pass (coefficients, a loss, ...): nothing else, so a worker that holds
+the block can run it. A data source decides where blocks live and how
+kernels run on them; nothing above this module knows.
+
+To add a data source (for example chunks held by Dask workers), subclass
+:class:`DataSource` and implement its methods; the objectives, the
+moments, the fitting loop and the exact finish need no change.
+"""
+
+import numpy as np
+import scipy.sparse
+
+from ._blocks import map_blocks, row_blocks
+
+
+class RowBlock:
+    """Rows ``rows`` of the training data: X, its transpose, y and the weights.
+
+    ``X`` and ``XT`` share the memory of the full X; ``y`` and ``weight``
+    are views of the full arrays. ``weight`` are the normalised weights of
+    these rows (the weights of all rows sum to one) and ``share`` their sum.
+    """
+
+    __slots__ = ("rows", "X", "XT", "y", "weight", "share")
+
+    def __init__(self, rows, X, XT, y, weight, share):
+        self.rows, self.X, self.XT, self.y = rows, X, XT, y
+        self.weight, self.share = weight, share
+
+
+class DataSource:
+    """The rows of a fit: X, y and normalised sample weights, as row blocks.
+
+    Attributes
+    ----------
+    n_samples, n_features, n_outputs : int
+    is_sparse : bool
+    weight_sum : float
+        Sum of ``sample_weight``: one, or a sub-problem's share.
+    dtype : numpy dtype
+        X's dtype; products with X are taken in it, so X is never upcast.
+    y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,)
+        Normalised: they sum to one over the full problem (a sub-problem's
+        rows sum to their share of it).
+    """
+
+    n_samples: int
+    n_features: int
+    n_outputs: int
+    is_sparse: bool
+    weight_sum: float
+
+    def sum_over_blocks(self, kernel, *params, min_block_values=0):
+        """The sum over blocks ``b`` of ``kernel(b, *params)``, a tuple of arrays or floats.
+
+        ``min_block_values`` asks for blocks of at least that many entries of
+        X, for kernels whose result per block is large (a Gram matrix).
+        Blocks without weight add nothing to a weighted sum and are skipped.
+        """
+        raise NotImplementedError
+
+    def stack_over_blocks(self, kernel, *params):
+        """``kernel(b, *params)`` of every block (weightless ones too), stacked along rows."""
+        raise NotImplementedError
+
+    def take(self, rows):
+        """An in-memory data source of the rows ``rows`` (an index array), weights kept."""
+        raise NotImplementedError
+
+    def dense_rows(self, rows):
+        """Rows ``rows`` of X as a dense float64 array of shape (len(rows), n_features)."""
+        raise NotImplementedError
+
+
+class InMemoryRows(DataSource):
+    """Rows held in this process: dense X in cache-sized blocks, CSR X in blocks on threads.
+
+    Parameters
+    ----------
+    X : {ndarray, CSR or CSC matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights, as the user gave them.
+    weight_total : float, default=None
+        What they are normalised by; their sum if None.
+    """
+
+    def __init__(self, X, y, sample_weight, weight_total=None):
+        self.X, self.y = X, y
+        self.n_samples, self.n_features = X.shape
+        self.n_outputs = y.shape[1]
+        self.dtype = X.dtype
+        self.is_sparse = scipy.sparse.issparse(X)
+        # The one place weights are normalised. A sub-problem's rows keep
+        # the full problem's total.
+        self._weight = sample_weight
+        self._total = float(np.sum(sample_weight)) if weight_total is None else weight_total
+        self.sample_weight = sample_weight / self._total
+        self.weight_sum = float(np.sum(sample_weight)) / self._total
+        # Passes over sparse X run their blocks on threads (see _blocks).
+        self._threaded = self.is_sparse
+        self._blocks, self._weighted = {}, {}
+
+    def blocks(self, min_block_values=0):
+        """The row blocks, built once per distinct cut of the rows."""
+        if min_block_values not in self._blocks:
+            slices = row_blocks(self.X, min_block_values)
+            same_cut = [
+                blocks
+                for blocks in self._blocks.values()
+                if [b.rows for b in blocks] == [b.rows for b in slices]
+            ]
+            self._blocks[min_block_values] = same_cut[0] if same_cut else self._block_list(slices)
+            # Blocks without weight add nothing to a weighted sum.
+            self._weighted[min_block_values] = [
+                b for b in self._blocks[min_block_values] if b.share > 0.0
+            ]
+        return self._blocks[min_block_values]
+
+    def _block_list(self, slices):
+        return [
+            RowBlock(
+                b.rows,
+                b.X,
+                b.XT,
+                self.y[b.rows],
+                self.sample_weight[b.rows],
+                float(np.sum(self._weight[b.rows])) / self._total,
+            )
+            for b in slices
+        ]
+
+    def sum_over_blocks(self, kernel, *params, min_block_values=0):
+        self.blocks(min_block_values)
+        weighted = self._weighted[min_block_values]
+        total = None
+        for part in map_blocks(lambda b: kernel(b, *params), weighted, self._threaded):
+            if total is None:
+                # Own the running sums: a kernel may return views.
+                total = [np.array(p, dtype=float) for p in part]
+            else:
+                for running, p in zip(total, part, strict=True):
+                    running += p
+        return tuple(t if t.ndim else float(t) for t in total)
+
+    def stack_over_blocks(self, kernel, *params):
+        parts = list(map_blocks(lambda b: kernel(b, *params), self.blocks(), self._threaded))
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def take(self, rows):
+        return InMemoryRows(self.X[rows], self.y[rows], self._weight[rows], self._total)
+
+    def dense_rows(self, rows):
+        part = self.X[rows]
+        part = part.toarray() if scipy.sparse.issparse(part) else np.asarray(part)
+        return part.astype(float)

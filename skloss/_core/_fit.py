@@ -1,0 +1,111 @@
+"""The shared fitting core's entry point: every estimator is fitted here, by L-BFGS-B.
+
+One fit: the estimator's arrays become a :class:`FitProblem` (weights
+normalised there), :func:`make_objective` picks the objective for the loss,
+and L-BFGS-B minimises it; a non-smooth loss goes through
+:func:`~skloss._core._nonsmooth.minimise_non_smooth` instead.
+"""
+
+import os
+import sys
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._lbfgs import lbfgs, with_single_threaded_blas
+from ._nonsmooth import minimise_non_smooth
+from ._objective import make_objective
+from ._problem import make_problem
+
+
+@dataclass
+class FitResult:
+    """What the core returns: fitted parameters and how the fit went."""
+
+    coef: np.ndarray  # (n_features, n_outputs)
+    intercept: np.ndarray  # (n_outputs,)
+    n_iter: int
+    objective: float
+
+
+def _caller_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside skloss."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+@with_single_threaded_blas
+def fit_linear_model(
+    X,
+    y,
+    loss,
+    *,
+    sample_weight,
+    alpha,
+    fit_intercept,
+    max_iter,
+    tol,
+    coef_init=None,
+    intercept_init=None,
+):
+    """Minimise the penalised mean loss of a linear model.
+
+    Parameters
+    ----------
+    X : {ndarray, CSR or CSC matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_outputs)
+        Target, encoded for ``loss``.
+    loss : Loss
+        Resolved and validated (:func:`skloss._loss_resolution.resolve_loss`).
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative, with a positive sum.
+    alpha : float
+        L2 penalty strength on the coefficients (not the intercept).
+    fit_intercept : bool
+    max_iter : int
+        Maximum number of L-BFGS iterations, over all continuation stages.
+    tol : float
+        L-BFGS-B stops when the largest projected gradient entry is below it.
+    coef_init : ndarray of shape (n_features, n_outputs), default=None
+        Starting coefficients (warm start); zeros if None.
+    intercept_init : ndarray of shape (n_outputs,), default=None
+        Starting intercept; the loss's best constant if None.
+
+    Returns
+    -------
+    FitResult
+    """
+    problem = make_problem(X, y, sample_weight, alpha, fit_intercept)
+    objective = make_objective(problem, loss)
+    if coef_init is None:
+        coef_init = np.zeros((problem.n_features, problem.n_outputs))
+    if intercept_init is None:
+        intercept_init = (
+            loss.init_raw(y, sample_weight) if fit_intercept else np.zeros(problem.n_outputs)
+        )
+    theta = objective.pack(coef_init, intercept_init)
+
+    if loss.is_smooth:
+        theta, n_iter, converged, message, value = lbfgs(
+            objective.value_and_gradient, theta, max_iter, tol
+        )
+    else:
+        theta, n_iter, converged, message = minimise_non_smooth(objective, theta, max_iter, tol)
+        # The smoothed losses' values are not the objective: evaluate it.
+        value = objective.value(theta)
+
+    if not converged:
+        warnings.warn(
+            f"L-BFGS-B did not converge ({message}) after {n_iter} iterations "
+            f"(max_iter={max_iter}, tol={tol}). Increase max_iter, loosen tol, "
+            "or scale the features (for example with StandardScaler).",
+            ConvergenceWarning,
+            stacklevel=_caller_stacklevel(),
+        )
+    coef, intercept = objective.unpack(theta)
+    return FitResult(coef=coef.copy(), intercept=intercept.copy(), n_iter=n_iter, objective=value)

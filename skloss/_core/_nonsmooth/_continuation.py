@@ -1,0 +1,120 @@
+"""Smoothing continuation, with screened stages and an exact finish for kinked losses."""
+
+import numpy as np
+
+from .._lbfgs import lbfgs
+from ._exact import kink_step
+from ._screening import ScreenedObjective, near_samples, widened
+
+# Continuation widths, relative to the typical residual size: 1e-1 ... 1e-7.
+# The smoothed objective is within width/2 of the true one per unit slope,
+# so the last stage alone is already within 1e-7 (relative) of the optimum.
+_SMOOTHING_WIDTHS = 10.0 ** -np.arange(1, 8)
+
+
+def minimise_non_smooth(objective, theta, max_iter, tol):
+    """Minimise a non-smooth loss through smoothed losses of shrinking width.
+
+    For a loss with its kink at ``raw == y``, every stage ends with an exact
+    step (:func:`._exact.kink_step`); once that step comes with an
+    optimality certificate the fit stops, usually long before the narrowest
+    width.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+        Of a loss with ``is_smooth = False``.
+    theta : ndarray
+        Starting point, in the objective's coordinates.
+    max_iter : int
+        L-BFGS iterations over all stages.
+    tol : float
+        L-BFGS's gradient tolerance in each stage.
+
+    Returns
+    -------
+    theta, n_iter, converged, message
+    """
+    problem, loss = objective.problem, objective.loss
+    raw = objective.raw_output(theta)
+    scale = float(problem.data.sample_weight @ np.mean(np.abs(problem.data.y - raw), axis=1))
+    if not scale > 0:
+        # Every residual is already zero: the start is optimal.
+        return theta, 0, True, "all residuals are zero"
+
+    n_iter, converged, message = 0, True, ""
+    for width in scale * _SMOOTHING_WIDTHS:
+        budget = max_iter - n_iter
+        if budget <= 0:
+            converged = False
+            message = "the iteration budget ran out during smoothing continuation"
+            break
+        theta, stage_iter, converged, message, screened = _smoothed_stage(
+            objective, theta, loss.smoothed(width), width, budget, tol
+        )
+        n_iter += stage_iter
+        if loss.kink_at_target:
+            last_chance = width == scale * _SMOOTHING_WIDTHS[-1]
+            theta, certified = _exact_step(objective, theta, screened, width, scale, last_chance)
+            if certified:
+                return theta, n_iter, True, "optimality certified"
+    return theta, n_iter, converged, message
+
+
+def _smoothed_stage(objective, theta, smooth, width, max_iter, tol):
+    """Minimise the objective under the smoothed loss ``smooth`` of width ``width``.
+
+    For a loss with its kink at ``raw == y``, when few samples are near
+    their kinks, the stage runs on those only (:mod:`._screening`), until a
+    pass over all of X confirms that no other sample came near.
+
+    Returns
+    -------
+    theta, n_iter, converged, message
+    screened : ScreenedObjective or None
+        The objective the stage was solved on, if screened.
+    """
+    n_iter, near = 0, None
+    if objective.loss.kink_at_target:
+        raw = objective.raw_output(theta)
+        near = near_samples(objective.problem, raw, width)
+    while near is not None and n_iter < max_iter:
+        screened = ScreenedObjective(objective, raw, near, smooth)
+        start = screened.pack(*objective.unpack(theta))
+        result, stage_iter, converged, message, _ = lbfgs(
+            lambda t, screened=screened: screened.value_and_gradient(t, smooth),
+            start,
+            max_iter - n_iter,
+            tol,
+        )
+        n_iter += stage_iter
+        theta = objective.pack(*screened.unpack(result))
+        raw = objective.raw_output(theta)
+        came_near = screened.came_near(raw, width)
+        if not np.any(came_near):
+            return theta, n_iter, converged, message, screened
+        # Solve again with them; give up screening if too many came.
+        near = widened(near, came_near)
+    if n_iter >= max_iter:
+        return theta, n_iter, False, "the iteration budget ran out", None
+    theta, stage_iter, converged, message, _ = lbfgs(
+        lambda t: objective.value_and_gradient(t, smooth), theta, max_iter - n_iter, tol
+    )
+    return theta, n_iter + stage_iter, converged, message, None
+
+
+def _exact_step(objective, theta, screened, width, scale, last_chance):
+    """The exact finish (:func:`._exact.kink_step`), on the screened problem if any.
+
+    A screened candidate stands for the full problem only while every far
+    sample is still strictly on its side of its kink: checked by one pass.
+    Returns ``(theta, certified)``.
+    """
+    if screened is None:
+        return kink_step(objective, theta, width, scale, last_chance)
+    start = screened.pack(*objective.unpack(theta))
+    candidate, certified = kink_step(screened, start, width, scale, last_chance)
+    candidate = objective.pack(*screened.unpack(candidate))
+    if np.any(screened.came_near(objective.raw_output(candidate), 0.0)):
+        return theta, False
+    return candidate, certified

@@ -1,0 +1,134 @@
+"""The optimizer's coordinates: ``theta = [V.ravel(), c]`` with ``W = T V``, ``b = c + b0 - mu W``.
+
+``mu`` are the weighted column means of X (the model is fitted on centred
+features, without forming them) and ``T`` a preconditioner: for a general
+loss the inverse Cholesky factor of the covariance of X plus alpha (the
+Hessian for a loss of unit curvature), or, for wide or very many features,
+its diagonal ``1 / sqrt(std^2 + alpha)``; for squared error the exact
+penalised Hessian, which L-BFGS then sees as the identity. The objective
+is the same function of ``(W, b)`` in any coordinates, so its minimiser
+does not change; L-BFGS just sees a far better conditioned problem.
+"""
+
+import numpy as np
+import scipy.linalg
+
+from ._moments import centred_moments, column_means, column_moments
+
+# Features beyond which d x d matrices (the covariance preconditioner, the
+# Gram matrix of squared error) cost more than they save.
+MAX_DENSE_FEATURES = 2000
+# Cholesky jitter relative to the mean diagonal: enough to factor a
+# semi-definite matrix, far below any direction that matters.
+_JITTER = 1e-12
+# The jitter grows by this factor per failed factorisation, at most this often.
+_JITTER_GROWTH, _JITTER_TRIES = 100.0, 10
+# Column spreads below this fraction of the mean (sparse moments cancel to
+# about this level) or below _MIN_SPREAD absolutely count as zero.
+_SPREAD_RESOLUTION, _MIN_SPREAD = 1e-7, 1e-12
+
+
+class Reparametrisation:
+    """The map between the optimizer's vector ``theta`` and ``(W, b)``.
+
+    ``W = T V`` and ``b = c + offset - shift @ W``, with ``theta = [V.ravel(), c]``.
+    ``T`` is a vector (a diagonal) or a square matrix.
+    """
+
+    def __init__(self, transform, shift, offset, n_outputs, fit_intercept):
+        self.transform = transform
+        self.shift = shift
+        self.offset = offset
+        self.n_features = len(shift)
+        self.n_outputs = n_outputs
+        self.fit_intercept = fit_intercept
+
+    def _apply(self, V):
+        if self.transform.ndim == 1:
+            return V * self.transform[:, np.newaxis]
+        return self.transform @ V
+
+    def _apply_transposed(self, G):
+        if self.transform.ndim == 1:
+            return G * self.transform[:, np.newaxis]
+        return self.transform.T @ G
+
+    def pack(self, coef, intercept):
+        """Optimizer vector from ``coef`` (n_features, n_outputs) and ``intercept``."""
+        coef = np.asarray(coef, dtype=float).reshape(self.n_features, self.n_outputs)
+        if self.transform.ndim == 1:
+            V = coef / self.transform[:, np.newaxis]
+        else:
+            V = np.linalg.solve(self.transform, coef)
+        c = np.ravel(intercept) - self.offset + self.shift @ coef
+        if not self.fit_intercept:
+            c = np.zeros(self.n_outputs)
+        return np.concatenate([V.ravel(), c])
+
+    def unpack(self, theta):
+        """``(coef, intercept)`` from the optimizer vector."""
+        split = self.n_features * self.n_outputs
+        coef = self._apply(theta[:split].reshape(self.n_features, self.n_outputs))
+        if not self.fit_intercept:
+            # The intercept entries are inert: the model has no intercept.
+            return coef, np.zeros(self.n_outputs)
+        return coef, theta[split:] + self.offset - self.shift @ coef
+
+    def gradient(self, coef_gradient, intercept_gradient):
+        """Chain rule: the gradient in ``theta`` from the one in ``(W, b)``."""
+        if not self.fit_intercept:
+            intercept_gradient = np.zeros(self.n_outputs)
+        coef_gradient = coef_gradient - np.outer(self.shift, intercept_gradient)
+        return np.concatenate([self._apply_transposed(coef_gradient).ravel(), intercept_gradient])
+
+
+def inverse_cholesky_transpose(hessian):
+    """``L^{-T}`` with ``L L^T`` the Hessian (nudged to be positive definite)."""
+    n = hessian.shape[0]
+    jitter = _JITTER * max(float(np.trace(hessian)) / max(n, 1), 1e-300)
+    for _ in range(_JITTER_TRIES):
+        try:
+            factor = scipy.linalg.cholesky(hessian + jitter * np.eye(n), lower=True)
+            break
+        except np.linalg.LinAlgError:
+            jitter *= _JITTER_GROWTH
+    else:
+        return np.ones(n)
+    return scipy.linalg.solve_triangular(factor, np.eye(n), lower=True).T
+
+
+def general_parametrisation(problem):
+    """Coordinates for a loss of unknown curvature (taken as one).
+
+    The penalty counts relative to the problem's total weight, so a
+    sub-problem (a screened stage) is preconditioned like the full one.
+    """
+    data, alpha = problem.data, problem.alpha / problem.data.weight_sum
+    n_features, n_outputs = data.n_features, data.n_outputs
+    if n_features <= MAX_DENSE_FEATURES and n_features <= data.n_samples:
+        # The covariance undoes correlated and badly scaled features, which
+        # a diagonal scaling cannot.
+        mean = column_means(data) if problem.fit_intercept else np.zeros(n_features)
+        gram, _ = centred_moments(data, mean)
+        return Reparametrisation(
+            inverse_cholesky_transpose(gram + alpha * np.eye(n_features)),
+            mean,
+            np.zeros(n_outputs),
+            n_outputs,
+            problem.fit_intercept,
+        )
+    mean, std = column_moments(data)
+    # Scale each coefficient by the square root of its Hessian diagonal,
+    # std^2 + alpha. Constant columns without a penalty keep scale 1.
+    # Without an intercept the model cannot absorb a shift, so features are
+    # then scaled but not centred.
+    resolution = _SPREAD_RESOLUTION * np.maximum(_MIN_SPREAD / _SPREAD_RESOLUTION, np.abs(mean))
+    std = np.where(std > resolution, std, 0.0)
+    scale = np.sqrt(std**2 + alpha)
+    return Reparametrisation(
+        1.0 / np.where(scale > 0, scale, 1.0),
+        mean if problem.fit_intercept else np.zeros(n_features),
+        np.zeros(n_outputs),
+        n_outputs,
+        problem.fit_intercept,
+    )
