@@ -1,9 +1,11 @@
 """Regressors: a linear output unit and a regression loss."""
 
+import functools
+
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from ._base import LinearModelBase
+from ._base import LOSS_CONSTRAINT, LinearModelBase
 from ._huber_scale import fit_relative_huber
 from .losses import (
     AbsoluteError,
@@ -231,6 +233,8 @@ class LinearRegressor(_LinearRegressorBase):
     (array([2., 6.]), array([3.]))
     """.format(objective=_OBJECTIVE_DOC)
 
+    _parameter_constraints = {**LinearModelBase._parameter_constraints, **LOSS_CONSTRAINT}
+
     def __init__(
         self,
         loss="squared_error",
@@ -241,21 +245,15 @@ class LinearRegressor(_LinearRegressorBase):
         tol=1e-5,
         warm_start=False,
     ):
-        self.loss = loss
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+        self._store_init_arguments(locals())
 
-    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init):
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, *, tol=None):
+        minimise = functools.partial(super()._minimise, tol=tol)
         if isinstance(self.loss, str) and self.loss == "huber":
             return fit_relative_huber(
-                super()._minimise, X, target, loss, sample_weight, coef_init, intercept_init
+                minimise, X, target, loss, sample_weight, coef_init, intercept_init
             )
-        return super()._minimise(X, target, loss, sample_weight, coef_init, intercept_init)
+        return minimise(X, target, loss, sample_weight, coef_init, intercept_init)
 
 
 class LinearGaussianRegressor(_LinearRegressorBase):
@@ -307,6 +305,9 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([2.]), 1.0)
     """.format(objective=_OBJECTIVE_DOC)
+
+    def __init__(self, *, alpha=0.0, fit_intercept=True, max_iter=1000, tol=1e-5, warm_start=False):
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return "squared_error"
@@ -369,6 +370,9 @@ class MedianRegressor(_LinearRegressorBase):
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([1.]), 0.0)
     """.format(objective=_OBJECTIVE_DOC)
+
+    def __init__(self, *, alpha=0.0, fit_intercept=True, max_iter=1000, tol=1e-5, warm_start=False):
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return "absolute_error"
