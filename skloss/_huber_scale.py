@@ -62,34 +62,51 @@ def robust_scale(values, sample_weight):
     return _MEAN_ABSOLUTE_TO_SIGMA * mean_absolute
 
 
-def fit_relative_huber(minimise, X, target, loss, sample_weight, coef_init, intercept_init):
+def fit_relative_huber(
+    minimise, X, target, loss, sample_weight, coef_init, intercept_init, offset=None
+):
     """Fit ``loss="huber"`` with ``delta = 1.345 * sigma`` of the residuals (module docstring).
 
     ``minimise`` runs the core once (the estimator's default ``_minimise``);
     ``loss`` is the estimator's fresh Huber instance, which is given the
-    resolved absolute ``delta``.
+    resolved absolute ``delta``. Offsets, if any, are in the units of y:
+    the scale is that of ``target - offset``, so the fit is that of
+    ``target - offset`` without offsets.
 
     Returns
     -------
     FitResult
         In the units of y; ``n_iter`` counts both fits.
     """
-    scale = robust_scale(target, sample_weight)
+    offset = np.zeros_like(target) if offset is None else offset
+    scale = robust_scale(target - offset, sample_weight)
     if not scale > 0:  # a constant target: any threshold gives the same fit
         scale = 1.0
     if coef_init is not None:
         coef_init, intercept_init = coef_init / scale, intercept_init / scale
-    unit_target = target / scale
+    unit_target, unit_offset = target / scale, offset / scale
     pilot = minimise(
-        X, unit_target, Huber(delta=HUBER_TUNING), sample_weight, coef_init, intercept_init
+        X,
+        unit_target,
+        Huber(delta=HUBER_TUNING),
+        sample_weight,
+        coef_init,
+        intercept_init,
+        unit_offset,
     )
     raw = np.asarray(X @ pilot.coef.astype(X.dtype, copy=False), dtype=float) + pilot.intercept
-    sigma = robust_scale(unit_target - raw, sample_weight)
+    sigma = robust_scale(unit_target - unit_offset - raw, sample_weight)
     result, unit_delta = pilot, HUBER_TUNING
     if sigma > 0:  # else the pilot fits more than half the samples exactly
         unit_delta = HUBER_TUNING * sigma
         final = minimise(
-            X, unit_target, Huber(delta=unit_delta), sample_weight, pilot.coef, pilot.intercept
+            X,
+            unit_target,
+            Huber(delta=unit_delta),
+            sample_weight,
+            pilot.coef,
+            pilot.intercept,
+            unit_offset,
         )
         result = dataclasses.replace(final, n_iter=pilot.n_iter + final.n_iter)
     loss.set_params(delta=float(unit_delta * scale))

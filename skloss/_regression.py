@@ -301,13 +301,15 @@ class LinearRegressor(_LinearRegressorBase):
     ):
         self._store_init_arguments(locals())
 
-    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, *, tol=None):
+    def _minimise(
+        self, X, target, loss, sample_weight, coef_init, intercept_init, offset=None, *, tol=None
+    ):
         minimise = functools.partial(super()._minimise, tol=tol)
         if isinstance(self.loss, str) and self.loss == "huber":
             return fit_relative_huber(
-                minimise, X, target, loss, sample_weight, coef_init, intercept_init
+                minimise, X, target, loss, sample_weight, coef_init, intercept_init, offset
             )
-        return minimise(X, target, loss, sample_weight, coef_init, intercept_init)
+        return minimise(X, target, loss, sample_weight, coef_init, intercept_init, offset)
 
 
 class LinearGaussianRegressor(_LinearRegressorBase):
