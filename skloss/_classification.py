@@ -14,54 +14,13 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ._base import LOSS_CONSTRAINT, LinearModelBase
+from ._docstrings import with_fragments
 from .losses import (
     BernoulliLogLoss,
     MultinoulliLogLoss,
     SigmoidSquaredError,
     SoftmaxSquaredError,
 )
-
-_CLASSIFIER_OBJECTIVE_DOC = r"""
-    The coefficients minimise
-
-    .. math::
-
-        \frac{\sum_i s_i\, l(y_i, x_i W + b + o_i)}{\sum_i s_i}
-        + \frac{\alpha}{2} \|W\|_F^2
-
-    over the coefficients :math:`W` and the unpenalised intercept :math:`b`,
-    with :math:`s_i` the sample weights (times the class weights
-    :math:`c(y_i)` when ``class_weight`` is set), :math:`o_i` the offsets
-    given to ``fit`` (zero by default) and :math:`z = x W + b + o` the
-    logits."""
-
-_COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
-        Strength of the L2 penalty :math:`\frac{\alpha}{2}\|W\|^2` on the mean
-        loss; ``alpha`` here equals
-        ``LogisticRegression(C=1 / (alpha * n_samples))``, and with sample
-        weights :math:`s_i` and class weights :math:`c(y_i)`,
-        ``LogisticRegression(C=1 / (alpha * sum_i s_i c(y_i)))``; for
-        ``SoftmaxClassifier`` on two classes, which penalises both logit
-        rows, ``C`` is twice that. Keep it positive on separable data, where
-        the unpenalised log-loss has no minimiser.
-    fit_intercept : bool, default=True
-        Whether to fit the (unpenalised) intercept.
-    max_iter : int, default=1000
-        Maximum number of L-BFGS iterations.
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry falls below ``tol``.
-    warm_start : bool, default=False
-        Start from the previous fit's coefficients.
-    class_weight : dict, "balanced" or None, default=None
-        Weights :math:`c(k)` of the classes, as in ``LogisticRegression``:
-        they multiply the sample weights, :math:`s_i \leftarrow s_i c(y_i)`.
-        A dict maps class labels to weights (missing classes weigh 1);
-        ``"balanced"`` gives each class the weight
-        ``sum(s) / (n_classes * sum of s over the class)``, so every class
-        carries the same total weight. None weighs all classes 1. For
-        ``SigmoidClassifier``, binary targets only: the labels of a
-        multilabel target share the sample weights, so it raises a
-        ValueError."""
 
 
 class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
@@ -159,16 +118,17 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
         return accuracy_score(y, self.predict(X, offset=offset), sample_weight=sample_weight)
 
 
+@with_fragments
 class SigmoidClassifier(_LinearClassifierBase):
-    __doc__ = r"""Binary and multilabel classifier with a sigmoid output unit.
+    r"""Binary and multilabel classifier with a sigmoid output unit.
 
     Each label is a Bernoulli variable whose logit is linear in :math:`x`:
     :math:`P(y_j = 1 \mid x) = \sigma(x W_j + b_j)`. With the default
     log-loss this is (L2-penalised) logistic regression.
-    {objective}
+    {% classifier_objective %}
 
-    For ``loss="log_loss"``, :math:`l(y, z) = \sum_j \operatorname{{softplus}}(z_j) - y_j z_j`;
-    for ``loss="squared_error"``, :math:`l(y, z) = \frac{{1}}{{2}}\sum_j (\sigma(z_j) - y_j)^2`.
+    For ``loss="log_loss"``, :math:`l(y, z) = \sum_j \operatorname{softplus}(z_j) - y_j z_j`;
+    for ``loss="squared_error"``, :math:`l(y, z) = \frac{1}{2}\sum_j (\sigma(z_j) - y_j)^2`.
 
     Parameters
     ----------
@@ -177,7 +137,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         ``"squared_error"`` (:class:`~skloss.losses.SigmoidSquaredError`, the
         saturating counter-example), or any :class:`~skloss.losses.Loss` on a
         sigmoid output unit.
-    {common}
+    {% classifier_parameters %}
 
     Attributes
     ----------
@@ -210,7 +170,7 @@ class SigmoidClassifier(_LinearClassifierBase):
     >>> model = make_pipeline(StandardScaler(), SigmoidClassifier(alpha=1e-3))
     >>> model.fit(X, y).score(X, y) > 0.97
     True
-    """.format(objective=_CLASSIFIER_OBJECTIVE_DOC, common=_COMMON_PARAMETERS_DOC)
+    """
 
     _named_losses = {"log_loss": BernoulliLogLoss, "squared_error": SigmoidSquaredError}
     _target_kind = "binary"
@@ -404,18 +364,19 @@ class SigmoidClassifier(_LinearClassifierBase):
         return tags
 
 
+@with_fragments
 class SoftmaxClassifier(_LinearClassifierBase):
-    __doc__ = r"""Multiclass classifier with a softmax output unit.
+    r"""Multiclass classifier with a softmax output unit.
 
     The class is a multinoulli variable whose logits are linear in
-    :math:`x`: :math:`P(y = k \mid x) = \operatorname{{softmax}}(x W + b)_k`.
+    :math:`x`: :math:`P(y = k \mid x) = \operatorname{softmax}(x W + b)_k`.
     With the default log-loss this is (L2-penalised) multinomial logistic
     regression.
-    {objective}
+    {% classifier_objective %}
 
-    For ``loss="log_loss"``, :math:`l(y, z) = \operatorname{{logsumexp}}(z) - z_y`;
+    For ``loss="log_loss"``, :math:`l(y, z) = \operatorname{logsumexp}(z) - z_y`;
     for ``loss="squared_error"``,
-    :math:`l(y, z) = \frac{{1}}{{2}}\|\operatorname{{softmax}}(z) - \operatorname{{onehot}}(y)\|^2`.
+    :math:`l(y, z) = \frac{1}{2}\|\operatorname{softmax}(z) - \operatorname{onehot}(y)\|^2`.
 
     Parameters
     ----------
@@ -424,7 +385,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         ``"squared_error"`` (:class:`~skloss.losses.SoftmaxSquaredError`, the
         saturating counter-example), or any :class:`~skloss.losses.Loss` on a
         softmax output unit.
-    {common}
+    {% classifier_parameters %}
 
     Attributes
     ----------
@@ -462,7 +423,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
     >>> reference = reference.fit(X, y)
     >>> bool(np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() < 1e-4)
     True
-    """.format(objective=_CLASSIFIER_OBJECTIVE_DOC, common=_COMMON_PARAMETERS_DOC)
+    """
 
     _named_losses = {"log_loss": MultinoulliLogLoss, "squared_error": SoftmaxSquaredError}
     _target_kind = "categorical"

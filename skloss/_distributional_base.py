@@ -24,37 +24,6 @@ from sklearn.utils.validation import (
 from ._base import LinearModelBase
 from ._statistics import weighted_mean
 
-_COMMON_PARAMETERS_DOC = r"""reg_variance : float, default=1e-6
-        Variance regularisation :math:`\delta`, as a fraction of the
-        weighted variance :math:`\sigma_y^2` of the training targets:
-        :math:`\delta = \text{reg\_variance} \cdot \sigma_y^2` is
-        added to every squared residual in the loss, so the best variance for
-        a residual :math:`r` is :math:`r^2 + \delta`, never 0. It keeps the
-        likelihood bounded where the mean fits some samples exactly (like
-        ``reg_covar`` of ``sklearn.mixture.GaussianMixture``); 0 removes it.
-    fit_intercept : bool, default=True
-        Whether every head has an (unpenalised) intercept.
-    max_iter : int, default=1000
-        Maximum number of L-BFGS iterations (per start).
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry falls below ``tol``.
-    warm_start : bool, default=False
-        Start from the previous fit's coefficients."""
-
-_SAMPLES_DOC = """Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        n_samples : int, default=1
-            Number of draws for each row of ``X``.
-        random_state : int, RandomState instance or None, default=None
-            Seed or generator of the draws.
-
-        Returns
-        -------
-        y_samples : ndarray of shape (n_samples_X, n_samples)
-            Row ``i`` holds independent draws from the predicted
-            distribution of y given ``X[i]``."""
-
 
 class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
     """Shared plumbing: one target, variance regularisation, likelihood, sampling."""

@@ -9,15 +9,15 @@ from sklearn.utils import check_random_state
 from ._base import PositiveCount
 from ._core import column_moments
 from ._distributional_base import (
-    _COMMON_PARAMETERS_DOC,
-    _SAMPLES_DOC,
     _DistributionalRegressorBase,
     _target_std,
 )
+from ._docstrings import with_fragments
 from ._statistics import weighted_quantile
 from .losses import GaussianMixtureNLL
 
 
+@with_fragments
 class MixtureDensityRegressor(_DistributionalRegressorBase):
     r"""Mixture density regression: a mixture of linear-Gaussian experts.
 
@@ -70,7 +70,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         positive when the modes are separable in ``x``, where the mixing
         logits would otherwise grow without bound (as in logistic
         regression).
-    {common}
+    {% distributional_parameters %}
     n_init : int, default=1
         Number of starts of the fit; the one with the lowest objective is
         kept. The first start is deterministic (see Notes), the others are
@@ -369,13 +369,14 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         weights, means, log_variances = self._mixture(X)
         return weights, means, np.exp(0.5 * log_variances)
 
+    @with_fragments
     def sample(self, X, n_samples=1, random_state=None):
         """Draw y from the predicted mixture of each row of X.
 
         Each draw picks a component with the mixing weights, then draws from
         that component's Gaussian.
 
-        {samples}
+        {% sampling_parameters %}
 
         Examples
         --------
@@ -398,10 +399,3 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         rows = np.arange(len(weights))[:, np.newaxis]
         noise = rng.standard_normal((len(weights), n_samples))
         return means[rows, component] + stds[rows, component] * noise
-
-    sample.__doc__ = sample.__doc__.replace("{samples}", _SAMPLES_DOC)
-
-
-MixtureDensityRegressor.__doc__ = MixtureDensityRegressor.__doc__.replace(
-    "{common}", _COMMON_PARAMETERS_DOC
-)

@@ -7,6 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
 from ._base import LOSS_CONSTRAINT, LinearModelBase
+from ._docstrings import with_fragments
 from ._huber_scale import fit_relative_huber
 from .losses import (
     AbsoluteError,
@@ -28,26 +29,6 @@ _REGRESSION_LOSSES = {
     "gamma": GammaNLL,
     "tweedie": TweedieNLL,
 }
-
-_OBJECTIVE_DOC = r"""
-    The coefficients minimise
-
-    .. math::
-
-        \frac{\sum_i s_i\, l(y_i, x_i W + b + o_i)}{\sum_i s_i}
-        + \frac{\alpha}{2} \|W\|_F^2
-
-    over the coefficients :math:`W` (:math:`W \geq 0` with ``positive=True``)
-    and the unpenalised intercept :math:`b`, with :math:`s_i` the sample
-    weights and :math:`o_i` the offsets given to ``fit`` (zero by default)."""
-
-
-_POSITIVE_DOC = r"""positive : bool, default=False
-        Constrain the coefficients :math:`W` to be non-negative (the
-        intercept stays free), as ``positive=True`` in scikit-learn's
-        ``Ridge`` and ``LinearRegression``. L-BFGS-B keeps to the bounds;
-        for the absolute and pinball losses the exact finish certifies the
-        constrained optimum."""
 
 
 class _LinearRegressorBase(RegressorMixin, LinearModelBase):
@@ -166,8 +147,9 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         return False
 
 
+@with_fragments
 class LinearRegressor(_LinearRegressorBase):
-    __doc__ = r"""Linear regression with a pluggable loss.
+    r"""Linear regression with a pluggable loss.
 
     The prediction is the loss's output unit applied to the raw output
     :math:`z = x W + b`: :math:`z` itself for the identity unit, :math:`e^z`
@@ -176,7 +158,7 @@ class LinearRegressor(_LinearRegressorBase):
     the mean for squared error and the log-link losses, the median for
     absolute error, a quantile for the pinball loss, a robust location for
     Huber.
-    {objective}
+    {% regression_objective %}
 
     Parameters
     ----------
@@ -198,7 +180,7 @@ class LinearRegressor(_LinearRegressorBase):
         searched as ``loss__<name>``. A target outside the loss's support
         raises a ValueError at fit.
     alpha : float, default=0.0
-        Strength of the L2 penalty :math:`\frac{{\alpha}}{{2}}\|W\|^2` on the mean
+        Strength of the L2 penalty :math:`\frac{\alpha}{2}\|W\|^2` on the mean
         loss. ``alpha`` here equals ``Ridge(alpha=alpha * n_samples)`` for
         squared error, and ``PoissonRegressor(alpha=alpha)``,
         ``GammaRegressor(alpha=alpha)`` and
@@ -213,7 +195,7 @@ class LinearRegressor(_LinearRegressorBase):
         L-BFGS stops when the largest gradient entry falls below ``tol``.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
-    {positive}
+    {% positive_parameter %}
 
     Attributes
     ----------
@@ -284,7 +266,7 @@ class LinearRegressor(_LinearRegressorBase):
     >>> model = LinearRegressor(loss="poisson", tol=1e-10).fit(X, counts)
     >>> model.predict([[0.0], [1.0]]).round(6), np.exp(model.coef_).round(6)
     (array([2., 6.]), array([3.]))
-    """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
+    """
 
     _parameter_constraints = {**_LinearRegressorBase._parameter_constraints, **LOSS_CONSTRAINT}
 
@@ -312,15 +294,16 @@ class LinearRegressor(_LinearRegressorBase):
         return minimise(X, target, loss, sample_weight, coef_init, intercept_init, offset)
 
 
+@with_fragments
 class LinearGaussianRegressor(_LinearRegressorBase):
-    __doc__ = r"""Linear regression of the conditional mean (Gaussian likelihood).
+    r"""Linear regression of the conditional mean (Gaussian likelihood).
 
-    Maximum likelihood for :math:`y \mid x \sim \mathcal{{N}}(x W + b, 1)`:
+    Maximum likelihood for :math:`y \mid x \sim \mathcal{N}(x W + b, 1)`:
     the loss is half the squared error, and the prediction is the
     conditional mean. With ``alpha`` it is ridge regression.
-    {objective}
+    {% regression_objective %}
 
-    with :math:`l(y, z) = \frac{{1}}{{2}}\|y - z\|^2`.
+    with :math:`l(y, z) = \frac{1}{2}\|y - z\|^2`.
 
     Parameters
     ----------
@@ -335,7 +318,7 @@ class LinearGaussianRegressor(_LinearRegressorBase):
         L-BFGS stops when the largest gradient entry falls below ``tol``.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
-    {positive}
+    {% positive_parameter %}
 
     Attributes
     ----------
@@ -361,7 +344,7 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     >>> model = LinearGaussianRegressor(tol=1e-10).fit(X, y)
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([2.]), 1.0)
-    """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
+    """
 
     def __init__(
         self,
@@ -379,14 +362,15 @@ class LinearGaussianRegressor(_LinearRegressorBase):
         return "squared_error"
 
 
+@with_fragments
 class MedianRegressor(_LinearRegressorBase):
-    __doc__ = r"""Linear regression of the conditional median (least absolute deviation).
+    r"""Linear regression of the conditional median (least absolute deviation).
 
     Maximum likelihood for a Laplace distribution of :math:`y \mid x`
     centred at :math:`x W + b`: the loss is the absolute error and the
     prediction is the conditional median, robust to outliers and skewed
     noise.
-    {objective}
+    {% regression_objective %}
 
     with :math:`l(y, z) = \|y - z\|_1`.
 
@@ -402,7 +386,7 @@ class MedianRegressor(_LinearRegressorBase):
         L-BFGS stops when the largest gradient entry falls below ``tol``.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
-    {positive}
+    {% positive_parameter %}
 
     Attributes
     ----------
@@ -436,7 +420,7 @@ class MedianRegressor(_LinearRegressorBase):
     >>> model = MedianRegressor().fit(X, y)
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([1.]), 0.0)
-    """.format(objective=_OBJECTIVE_DOC, positive=_POSITIVE_DOC)
+    """
 
     def __init__(
         self,
