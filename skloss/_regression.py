@@ -408,8 +408,9 @@ class MedianRegressor(_LinearRegressorBase):
     -----
     The absolute error has a kink where the residual is zero. The model is
     fitted with L-BFGS through smoothing continuation and an exact finishing
-    step, described in :class:`~skloss.losses.AbsoluteError`; the result
-    matches the linear-programming optimum to about 1e-7 in objective.
+    step, described in :class:`~skloss.losses.AbsoluteError`; the result is
+    the linear-programming optimum, certified by its KKT conditions, or else
+    comes with a ConvergenceWarning.
 
     Examples
     --------
