@@ -12,6 +12,7 @@ from sklearn.utils.validation import (
 )
 
 from ._core import fit_linear_model
+from ._dask_input import is_dask_array, validate_dask_fit_input
 from ._loss_resolution import resolve_loss
 
 
@@ -105,10 +106,13 @@ class LinearModelBase(BaseEstimator):
         loss = resolve_loss(
             self._loss_param(), self._named_losses, self._target_kind, type(self).__name__
         )
-        X, y = self._validate_data_and_target(X, y)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
+        if is_dask_array(X):
+            X, y, sample_weight = validate_dask_fit_input(self, X, y, sample_weight)
+        else:
+            X, y = self._validate_data_and_target(X, y)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         target = self._encode_target(y, sample_weight)
 
         coef_init = intercept_init = None

@@ -7,6 +7,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ._base import LinearModelBase
+from ._dask_input import blockwise_on_dask
 from .losses import (
     BernoulliLogLoss,
     MultinoulliLogLoss,
@@ -66,6 +67,7 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
     def _fitted_params(self):
         return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
 
+    @blockwise_on_dask
     def predict_proba(self, X):
         """Predicted class probabilities, computed from the logits.
 
@@ -175,6 +177,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         self.classes_ = classes
         return (y == self.classes_[1]).astype(float)[:, np.newaxis]
 
+    @blockwise_on_dask
     def decision_function(self, X):
         """Logits of the positive class (of each label, for multilabel).
 
@@ -200,6 +203,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         raw = self._raw_output(X)
         return raw if self._multilabel else raw[:, 0]
 
+    @blockwise_on_dask
     def predict_log_proba(self, X):
         """Log-probabilities, computed from the logits (never log of a sigmoid).
 
@@ -233,6 +237,7 @@ class SigmoidClassifier(_LinearClassifierBase):
             return log_expit(raw)
         return np.hstack([log_expit(-raw), log_expit(raw)])
 
+    @blockwise_on_dask
     def predict_proba(self, X):
         """Predicted probabilities.
 
@@ -258,6 +263,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         """
         return super().predict_proba(X)
 
+    @blockwise_on_dask
     def predict(self, X):
         """Predicted class labels (a 0/1 indicator matrix for multilabel).
 
@@ -366,6 +372,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         self.classes_, codes = np.unique(y, return_inverse=True)
         return (codes[:, np.newaxis] == np.arange(len(self.classes_))).astype(float)
 
+    @blockwise_on_dask
     def decision_function(self, X):
         """Logits of each class.
 
@@ -392,6 +399,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         raw = self._raw_output(X)
         return raw[:, 1] - raw[:, 0] if raw.shape[1] == 2 else raw
 
+    @blockwise_on_dask
     def predict_log_proba(self, X):
         """Log-probabilities, computed from the logits (log-softmax).
 
@@ -415,6 +423,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         """
         return log_softmax(self._raw_output(X), axis=1)
 
+    @blockwise_on_dask
     def predict(self, X):
         """Most probable class.
 

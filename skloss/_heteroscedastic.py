@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._dask_input import blockwise_on_dask
 from ._distributional_base import (
     _COMMON_PARAMETERS_DOC,
     _SAMPLES_DOC,
@@ -153,6 +154,7 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
     def _fitted_params(self):
         return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
 
+    @blockwise_on_dask
     def predict(self, X, return_std=False):
         """Predicted mean, and optionally standard deviation, of y given X.
 

@@ -11,6 +11,7 @@ from sklearn.utils.validation import (
 )
 
 from ._core import column_moments
+from ._dask_input import blockwise_on_dask
 from ._distributional_base import (
     _COMMON_PARAMETERS_DOC,
     _SAMPLES_DOC,
@@ -295,6 +296,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         log_weights, means, log_variances = self.loss_.mixture_parameters(raw)
         return np.exp(log_weights), means, log_variances
 
+    @blockwise_on_dask
     def predict(self, X, return_std=False):
         """Predicted mean, and optionally standard deviation, of y given X.
 
@@ -336,6 +338,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         spread = np.exp(log_variances) + (means - mean[:, np.newaxis]) ** 2
         return mean, np.sqrt(np.sum(weights * spread, axis=1))
 
+    @blockwise_on_dask
     def predict_mixture(self, X):
         """The mixture parameters predicted for each row of X.
 

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import LinearModelBase
+from ._dask_input import blockwise_on_dask
 from .losses import AbsoluteError, Huber, Pinball, SquaredError
 
 _REGRESSION_LOSSES = {
@@ -44,6 +45,7 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         coef = coef[:, np.newaxis] if coef.ndim == 1 else coef.T
         return coef, np.atleast_1d(np.asarray(self.intercept_, dtype=float))
 
+    @blockwise_on_dask
     def predict(self, X):
         """Predict the statistic the loss estimates (mean, median, quantile, ...).
 

@@ -57,11 +57,12 @@ class FitProblem:
 
 
 def make_problem(X, y, sample_weight, alpha, fit_intercept):
-    """The problem of fitting ``y`` on in-memory ``X``.
+    """The problem of fitting ``y`` on ``X``.
 
     Parameters
     ----------
-    X : {ndarray, CSR or CSC matrix} of shape (n_samples, n_features)
+    X : {ndarray, CSR or CSC matrix, DaskX} of shape (n_samples, n_features)
+        In memory, or a Dask array prepared by :class:`._dask_rows.DaskX`.
     y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,)
         Non-negative, with a positive sum.
@@ -72,6 +73,9 @@ def make_problem(X, y, sample_weight, alpha, fit_intercept):
     -------
     FitProblem
     """
+    if hasattr(X, "as_data_source"):
+        data = X.as_data_source(y, sample_weight)
+        return FitProblem(data, float(alpha), bool(fit_intercept))
     if scipy.sparse.issparse(X):
         if X.format not in ("csr", "csc"):
             X = X.tocsr()
