@@ -6,7 +6,9 @@ on the same rows, so it must reach the same optimum (coefficients to 1e-6
 relative, objective to 1e-9).
 """
 
+import os
 import pickle
+import signal
 import subprocess
 import sys
 
@@ -27,6 +29,8 @@ from skloss import (  # noqa: E402
     SigmoidClassifier,
     SoftmaxClassifier,
 )
+from skloss._core import _dask_rows  # noqa: E402
+from skloss._core._dask_rows import DaskRows, WorkerLostError  # noqa: E402
 
 # Eight chunks of unequal sizes.
 _CHUNKS = (37, 81, 12, 60, 45, 70, 23, 72)
@@ -38,7 +42,7 @@ def client():
     """A two-worker cluster of threads, closed after this module."""
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -200,3 +204,52 @@ def test_importing_skloss_does_not_import_dask():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.split() == ["False", "False"]
+
+
+@pytest.fixture(scope="module")
+def process_client():
+    """Two worker processes, restarted by their nannies when killed: for the fault tests."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def _kill_a_worker_at_evaluation(monkeypatch, client, evaluation):
+    """Kill (SIGKILL) one worker process when the fit runs its ``evaluation``-th pass."""
+    pids = client.run(os.getpid)
+    victim = sorted(pids)[0]
+    passes = []
+    sum_over_blocks = DaskRows.sum_over_blocks
+
+    def killing(self, *args, **kwargs):
+        passes.append(1)
+        if len(passes) == evaluation:
+            os.kill(pids[victim], signal.SIGKILL)
+        return sum_over_blocks(self, *args, **kwargs)
+
+    monkeypatch.setattr(DaskRows, "sum_over_blocks", killing)
+    return victim
+
+
+def test_worker_killed_mid_fit_is_recovered_with_the_same_model(process_client, monkeypatch):
+    X, y, weight = _data("continuous", seed=2)
+    in_memory = MedianRegressor(**_TIGHT).fit(X, y, sample_weight=weight)
+    _kill_a_worker_at_evaluation(monkeypatch, process_client, evaluation=6)
+    on_dask = MedianRegressor(**_TIGHT).fit(
+        da.from_array(X, chunks=(_CHUNKS, 4)), y, sample_weight=weight
+    )
+    _assert_same_fit(in_memory, on_dask)
+
+
+def test_worker_lost_beyond_the_retries_is_named_in_the_error(process_client, monkeypatch):
+    X, y, _ = _data("binary", seed=2)
+    monkeypatch.setattr(_dask_rows, "_MAX_RETRIES", 0)
+    victim = _kill_a_worker_at_evaluation(monkeypatch, process_client, evaluation=3)
+    model = SigmoidClassifier()
+    with pytest.raises(WorkerLostError, match=victim):
+        model.fit(da.from_array(X, chunks=(_CHUNKS, 4)), y)
+    assert not hasattr(model, "coef_")

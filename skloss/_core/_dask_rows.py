@@ -22,6 +22,8 @@ evaluation is retried; if that keeps failing, the error names the worker.
 Dask is imported here only, and this module only when X is a Dask array.
 """
 
+import time
+
 import numpy as np
 
 from ._chunk_rows import ChunkGroup, add_parts
@@ -31,9 +33,11 @@ from ._data import DataSource, InMemoryRows
 _POLL_SECONDS = 1.0
 # Times an evaluation is retried after losing workers.
 _MAX_RETRIES = 3
+# How long (seconds) the scheduler gets to notice a broken connection's worker.
+_NOTICE_SECONDS = 10.0
 
 
-class WorkerLostError(RuntimeError):
+class WorkerLostError(OSError):
     """A worker holding training rows was lost and its rows could not be restored."""
 
 
@@ -175,21 +179,24 @@ class DaskRows(DataSource):
         self._actors = [(worker, future, future.result()) for worker, future in actor_futures]
 
     def _on_groups(self, method, *args):
-        """``method(*args)`` on every chunk group, retried on a rebuilt set if a worker is lost."""
+        """``method(*args)`` on every chunk group, retried on a rebuilt set if a worker is lost.
+
+        An error raised by the kernel itself propagates; only failures to
+        reach an actor (``OSError``: the worker's connection broke) retry.
+        """
         if self._local is not None:
             return [getattr(self._local, method)(*args)]
         for attempt in range(_MAX_RETRIES + 1):
             calls = [(worker, getattr(actor, method)(*args)) for worker, _, actor in self._actors]
             try:
                 return [self._result(worker, call) for worker, call in calls]
-            except Exception as error:
+            except OSError as error:
                 lost = self._lost_workers()
-                if not lost:
-                    raise
                 if attempt == _MAX_RETRIES:
                     raise WorkerLostError(
-                        f"Lost worker(s) {', '.join(lost)} while fitting; the evaluation "
-                        f"failed {_MAX_RETRIES + 1} times and was given up."
+                        f"Lost worker(s) {', '.join(lost) or 'unknown'} while fitting: an "
+                        f"evaluation failed {_MAX_RETRIES + 1} time(s) ({error}) and was "
+                        "given up."
                     ) from error
                 self._build_groups()
         raise AssertionError("unreachable")
@@ -200,12 +207,21 @@ class DaskRows(DataSource):
             try:
                 return call.result(timeout=_POLL_SECONDS)
             except TimeoutError:
-                if worker not in self._X.client.scheduler_info()["workers"]:
+                if worker not in self._alive_workers():
                     raise WorkerLostError(f"Lost worker {worker}.") from None
 
+    def _alive_workers(self):
+        return self._X.client.scheduler_info()["workers"]
+
     def _lost_workers(self):
-        alive = self._X.client.scheduler_info()["workers"]
-        return [worker for worker, _, _ in self._actors if worker not in alive]
+        """The actors' workers the scheduler has removed, once it has noticed (or after a wait)."""
+        for _ in range(int(_NOTICE_SECONDS / 0.1)):
+            alive = self._alive_workers()
+            lost = [worker for worker, _, _ in self._actors if worker not in alive]
+            if lost:
+                return lost
+            time.sleep(0.1)
+        return []
 
     # -- the DataSource interface ----------------------------------------------
 
