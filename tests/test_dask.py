@@ -6,11 +6,13 @@ on the same rows, so it must reach the same optimum (coefficients to 1e-6
 relative, objective to 1e-9).
 """
 
+import importlib
 import os
 import pickle
 import signal
 import subprocess
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -206,16 +208,51 @@ def test_importing_skloss_does_not_import_dask():
     assert output.split() == ["False", "False"]
 
 
+# Each worker process is told this limit. Its enforcement (spilling,
+# pausing) is off: a worker's own Python takes about 100 MB already.
+_WORKER_MEMORY_LIMIT = 32 * 2**20
+_NO_MEMORY_MANAGEMENT = {
+    f"distributed.worker.memory.{threshold}": False
+    for threshold in ("target", "spill", "pause", "terminate")
+}
+
+
 @pytest.fixture(scope="module")
 def process_client():
-    """Two worker processes, restarted by their nannies when killed: for the fault tests."""
+    """Two worker processes, restarted by their nannies when killed."""
     with (
+        dask.config.set(_NO_MEMORY_MANAGEMENT),
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            memory_limit=_WORKER_MEMORY_LIMIT,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
+        # Workers import skloss before the tests (and their clocks) start.
+        client.run(importlib.import_module, "skloss")
         yield client
+
+
+def test_data_larger_than_a_worker_fits_without_coming_to_the_client(process_client):
+    n_samples, n_features = 50_000, 100
+    X = da.random.default_rng(0).standard_normal((n_samples, n_features), chunks=(5_000, -1))
+    y = (X[:, :5].sum(axis=1) + da.random.default_rng(1).logistic(size=n_samples) > 0).astype(int)
+    assert X.nbytes > _WORKER_MEMORY_LIMIT
+    tracemalloc.start()
+    try:
+        model = SigmoidClassifier().fit(X, y)
+        _, client_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # y, the weights and their copies come to the client (about ten values
+    # a sample, a tenth of X here), X never.
+    assert client_peak < X.nbytes / 5
+    # The truth: the data-generating coefficients, ones on the first five features.
+    np.testing.assert_allclose(model.coef_[0, :5], 1.0, atol=0.1)
+    np.testing.assert_allclose(model.coef_[0, 5:], 0.0, atol=0.1)
 
 
 def _kill_a_worker_at_evaluation(monkeypatch, client, evaluation):
