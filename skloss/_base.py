@@ -23,9 +23,9 @@ class LinearModelBase(BaseEstimator):
     ``_encode_target`` (y -> the 2-d target the loss expects, setting any
     label attributes) and ``_store_params`` (fitted (W, b) -> ``coef_`` and
     ``intercept_``) together with ``_fitted_params`` (its inverse). They may
-    override ``_configure_loss`` (set data-dependent loss parameters) and
-    ``_minimise`` (how the core is run: once by default, or from several
-    starts).
+    override ``_weight_samples`` (class weights), ``_configure_loss`` (set
+    data-dependent loss parameters) and ``_minimise`` (how the core is run:
+    once by default, or from several starts).
     """
 
     _named_losses: dict = {}
@@ -114,6 +114,8 @@ class LinearModelBase(BaseEstimator):
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         target = self._encode_target(y, sample_weight)
+        loss.check_target(target)
+        sample_weight = self._weight_samples(target, sample_weight)
 
         coef_init = intercept_init = None
         if self.warm_start and hasattr(self, "coef_"):
@@ -135,6 +137,13 @@ class LinearModelBase(BaseEstimator):
         self.objective_ = result.objective
         self._store_params(result.coef, result.intercept)
         return self
+
+    def _weight_samples(self, target, sample_weight):
+        """The weights the loss sees, given the encoded target; unchanged by default.
+
+        Classifiers override it to multiply in class weights.
+        """
+        return sample_weight
 
     def _configure_loss(self, loss, target, sample_weight):
         """The loss to fit, given the encoded target; the resolved loss by default.

@@ -33,6 +33,7 @@ from skloss import (  # noqa: E402
 )
 from skloss._core import _dask_rows  # noqa: E402
 from skloss._core._dask_rows import DaskRows, WorkerLostError  # noqa: E402
+from skloss.losses import NegativeBinomialNLL  # noqa: E402
 
 # Eight chunks of unequal sizes.
 _CHUNKS = (37, 81, 12, 60, 45, 70, 23, 72)
@@ -59,6 +60,10 @@ def _data(kind, seed=0):
         y = (raw + rng.logistic(size=_N) > 0).astype(int)
     elif kind == "multiclass":
         y = np.digitize(raw + rng.logistic(size=_N), [-1.0, 1.0])
+    elif kind == "counts":
+        y = rng.poisson(np.exp(0.3 * raw))
+    elif kind == "positive":
+        y = rng.gamma(2.0, np.exp(0.3 * raw) / 2.0)
     else:
         y = raw + 1.0 + rng.standard_t(3, size=_N) * (1 + 0.5 * np.abs(X[:, 0]))
     weight = rng.uniform(0.2, 3.0, size=_N)
@@ -71,12 +76,17 @@ _CASES = [
     (LinearRegressor(loss="absolute_error", **_TIGHT), "continuous"),
     (LinearRegressor(loss="huber", alpha=1e-3, **_TIGHT), "continuous"),
     (LinearRegressor(loss="quantile", alpha=1e-2, **_TIGHT), "continuous"),
+    (LinearRegressor(loss="poisson", **_TIGHT), "counts"),
+    (LinearRegressor(loss="gamma", **_TIGHT), "positive"),
+    (LinearRegressor(loss="tweedie", **_TIGHT), "positive"),
+    (LinearRegressor(loss=NegativeBinomialNLL(dispersion=0.5), **_TIGHT), "counts"),
     (LinearGaussianRegressor(**_TIGHT), "continuous"),
     (MedianRegressor(**_TIGHT), "continuous"),
     (SigmoidClassifier(loss="log_loss", **_TIGHT), "binary"),
     (SigmoidClassifier(loss="squared_error", **_TIGHT), "binary"),
     (SoftmaxClassifier(loss="log_loss", **_TIGHT), "multiclass"),
     (SoftmaxClassifier(loss="squared_error", **_TIGHT), "multiclass"),
+    (SoftmaxClassifier(class_weight="balanced", **_TIGHT), "multiclass"),
     (HeteroscedasticRegressor(**_TIGHT), "continuous"),
     # One start: from several, the best is a tie between relabelled components.
     (MixtureDensityRegressor(n_components=2, **_TIGHT), "continuous"),
@@ -85,7 +95,10 @@ _CASES = [
 
 def _case_id(case):
     estimator, _ = case
-    return f"{type(estimator).__name__}-{getattr(estimator, 'loss', '')}"
+    loss = getattr(estimator, "loss", "")
+    loss = loss if isinstance(loss, str) else type(loss).__name__
+    balanced = "-balanced" if getattr(estimator, "class_weight", None) else ""
+    return f"{type(estimator).__name__}-{loss}{balanced}"
 
 
 def _assert_same_fit(in_memory, on_dask):

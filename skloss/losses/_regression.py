@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from .._statistics import normalised_weights, weighted_mean, weighted_quantile
-from ._base import Loss
+from ._base import Loss, diagonal_hessian
 
 __all__ = ["SquaredError", "AbsoluteError", "Huber", "Pinball"]
 
@@ -29,12 +29,16 @@ class SquaredError(Loss):
     """
 
     is_half_squared_error = True
+    has_dispersion = True
 
     def loss(self, y, raw):
         return 0.5 * np.sum((raw - y) ** 2, axis=1)
 
     def gradient(self, y, raw):
         return raw - y
+
+    def hessian(self, y, raw):
+        return diagonal_hessian(np.ones(np.shape(raw)))
 
     def loss_gradient(self, y, raw, sample_weight):
         weight = normalised_weights(sample_weight)
@@ -93,6 +97,11 @@ class Huber(Loss):
     def gradient(self, y, raw):
         self._ensure_valid()
         return np.clip(raw - y, -self.delta, self.delta)
+
+    def hessian(self, y, raw):
+        # 1 in the quadratic zone, 0 where the loss is linear.
+        self._ensure_valid()
+        return diagonal_hessian((np.abs(raw - y) <= self.delta).astype(float))
 
     def init_raw(self, y, sample_weight):
         self._ensure_valid()
