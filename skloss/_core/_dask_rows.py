@@ -161,20 +161,25 @@ class DaskRows(DataSource):
         by_worker = {}
         for i, key in enumerate(keys):
             by_worker.setdefault(holders[key][0], []).append(i)
-        actor_futures = [
-            (
-                worker,
-                client.submit(
-                    ChunkGroup,
-                    [futures[keys[i]] for i in chunks],
-                    *self._group_arguments(chunks),
-                    actor=True,
-                    workers=[worker],
-                    pure=False,
-                ),
+        actor_futures = []
+        for worker, chunks in by_worker.items():
+            y_parts, weight_parts, offsets, total = self._group_arguments(chunks)
+            # Scattered straight to the worker, not embedded in the task.
+            y_parts, weight_parts = client.scatter(
+                [y_parts, weight_parts], workers=[worker], hash=False
             )
-            for worker, chunks in by_worker.items()
-        ]
+            group = client.submit(
+                ChunkGroup,
+                [futures[keys[i]] for i in chunks],
+                y_parts,
+                weight_parts,
+                offsets,
+                total,
+                actor=True,
+                workers=[worker],
+                pure=False,
+            )
+            actor_futures.append((worker, group))
         # The futures keep the actors alive for as long as this data source.
         self._actors = [(worker, future, future.result()) for worker, future in actor_futures]
 
