@@ -3,11 +3,11 @@
 Fitting on a Dask cluster
 =========================
 
-Every skloss estimator fits a :mod:`dask.array` the way it fits a numpy
+Every skloss estimator fits a ``dask.array`` the way it fits a numpy
 array: pass it to ``fit``. With a ``distributed.Client`` active, the rows
 stay on the workers; each step of the optimizer sends the coefficients to
 every worker and gets back one summed loss and gradient per worker. Here a
-small :class:`~distributed.LocalCluster` stands in for a real cluster (see
+small ``distributed.LocalCluster`` stands in for a real cluster (see
 :doc:`/cluster`).
 """
 

@@ -8,6 +8,8 @@ it exactly as on in-memory X; its blocks are numbered by the rows of the
 unpickles it like any other module.
 """
 
+import numpy as np
+
 from ._data import InMemoryRows
 
 
@@ -69,6 +71,13 @@ class ChunkGroup:
             if len(local):
                 parts.append((chunk.offset, chunk.X[local - chunk.offset]))
         return parts
+
+    def non_finite(self):
+        """Whether X in this group holds a NaN, and whether it holds an infinity."""
+        return (
+            any(bool(np.isnan(chunk.X).any()) for chunk in self.chunks),
+            any(bool(np.isinf(chunk.X).any()) for chunk in self.chunks),
+        )
 
 
 def add_parts(total, part):

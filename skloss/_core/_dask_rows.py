@@ -2,8 +2,9 @@
 
 :class:`DaskX` takes the user's Dask array of X once per fit: whole rows
 per chunk, persisted (on the workers of the active ``distributed.Client``,
-or in this process on dask's local scheduler) and checked for NaN and
-infinity. :class:`DaskRows` is the data source of one fit on it.
+or in this process on dask's local scheduler). :class:`DaskRows` is the
+data source of one fit on it; it checks X for NaN and infinity where the
+chunks are.
 
 On a cluster each worker gets one actor (:class:`~._chunk_rows.ChunkGroup`)
 holding that worker's chunks with their rows of y and of the weights. An
@@ -42,7 +43,7 @@ class WorkerLostError(OSError):
 
 
 class DaskX:
-    """X as a Dask array, persisted in whole-row chunks and checked once.
+    """X as a Dask array, persisted in whole-row chunks.
 
     Parameters
     ----------
@@ -56,19 +57,11 @@ class DaskX:
     """
 
     def __init__(self, X):
-        import dask
-        import dask.array as da
-
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
         X = X.rechunk({1: -1})
         self.client = _active_client()
         self.array = X.persist()
-        has_nan, has_inf = dask.compute(da.isnan(self.array).any(), da.isinf(self.array).any())
-        if has_nan:
-            raise ValueError("Input X contains NaN.")
-        if has_inf:
-            raise ValueError(f"Input X contains infinity or a value too large for {X.dtype!r}.")
         self.shape, self.dtype = X.shape, X.dtype
         self.offsets = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(int)
         self._cached = None
@@ -133,6 +126,12 @@ class DaskRows(DataSource):
         self.weight_sum = 1.0
         self._actors = self._local = None
         self._build_groups()
+        # The first pass, where the chunks are.
+        flags = self._on_groups("non_finite")
+        if any(has_nan for has_nan, _ in flags):
+            raise ValueError("Input X contains NaN.")
+        if any(has_inf for _, has_inf in flags):
+            raise ValueError(f"Input X contains infinity or a value too large for {X.dtype!r}.")
 
     # -- where the chunks are evaluated --------------------------------------
 
