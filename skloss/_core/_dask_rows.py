@@ -64,16 +64,13 @@ class DaskX:
         self.array = X.persist()
         self.shape, self.dtype = X.shape, X.dtype
         self.offsets = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(int)
-        self._cached = None
 
     def as_data_source(self, y, sample_weight):
-        """The data source of X with this target and these (raw) weights."""
-        if self._cached is not None and self._cached[:2] == (id(y), id(sample_weight)):
-            return self._cached[2]
-        data = DaskRows(self, y, sample_weight)
-        # Keep y and the weights alive with their ids (several starts of one fit).
-        self._cached = (id(y), id(sample_weight), data, y, sample_weight)
-        return data
+        """The data source of X with this target and these (raw) weights.
+
+        Its actors live as long as it does: one run of the core.
+        """
+        return DaskRows(self, y, sample_weight)
 
     def chunk_keys(self):
         return [key for (key,) in self.array.__dask_keys__()]
