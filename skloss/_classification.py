@@ -4,13 +4,15 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
+from scipy import sparse
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import LinearModelBase
+from ._base import LOSS_CONSTRAINT, LinearModelBase
 from ._dask_input import blockwise_on_dask
 from .losses import (
     BernoulliLogLoss,
@@ -37,9 +39,10 @@ _COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
         loss; ``alpha`` here equals
         ``LogisticRegression(C=1 / (alpha * n_samples))``, and with sample
         weights :math:`s_i` and class weights :math:`c(y_i)`,
-        ``LogisticRegression(C=1 / (alpha * sum_i s_i c(y_i)))``. Keep it
-        positive on separable data, where the unpenalised log-loss has no
-        minimiser.
+        ``LogisticRegression(C=1 / (alpha * sum_i s_i c(y_i)))``; for
+        ``SoftmaxClassifier`` on two classes, which penalises both logit
+        rows, ``C`` is twice that. Keep it positive on separable data, where
+        the unpenalised log-loss has no minimiser.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercept.
     max_iter : int, default=1000
@@ -61,26 +64,11 @@ _COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
 
 
 class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
-    def __init__(
-        self,
-        loss="log_loss",
-        *,
-        alpha=1e-4,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-5,
-        warm_start=False,
-        class_weight=None,
-    ):
-        self.loss = loss
-        self.class_weight = class_weight
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+    _parameter_constraints = {
+        **LinearModelBase._parameter_constraints,
+        **LOSS_CONSTRAINT,
+        "class_weight": [Mapping, StrOptions({"balanced"}), None],
+    }
 
     def _weight_samples(self, target, sample_weight):
         """Sample weights times the class weights of the samples' classes."""
@@ -192,6 +180,33 @@ class SigmoidClassifier(_LinearClassifierBase):
     _named_losses = {"log_loss": BernoulliLogLoss, "squared_error": SigmoidSquaredError}
     _target_kind = "binary"
 
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alpha=1e-4,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        class_weight=None,
+    ):
+        self._store_init_arguments(locals())
+
+    def _indicator_target(self, y):
+        """A multilabel indicator matrix as floats, after checking it is 0/1."""
+        y = y.toarray() if sparse.issparse(y) else np.asarray(y)
+        values = np.unique(y)
+        if not np.all((values == 0) | (values == 1)):
+            raise ValueError(
+                "SigmoidClassifier takes a 2-d y as a multilabel indicator matrix, one "
+                "column per label, of 0/1 (or boolean) values; got values "
+                f"{values.tolist()}. Map each label to 0 and 1 first (for example "
+                "Y == positive_value)."
+            )
+        self.classes_ = np.arange(y.shape[1])
+        return y.astype(float)
+
     def _encode_target(self, y, sample_weight):
         self._multilabel = y.ndim == 2 and y.shape[1] > 1
         if self._multilabel:
@@ -201,8 +216,7 @@ class SigmoidClassifier(_LinearClassifierBase):
                     f"indicator matrix of 0/1 values; got a 2-d y of type {type_of_target(y)!r}. "
                     "Use SoftmaxClassifier for multiclass targets."
                 )
-            self.classes_ = np.arange(y.shape[1])
-            return np.asarray(y, dtype=float)
+            return self._indicator_target(y)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -414,7 +428,27 @@ class SoftmaxClassifier(_LinearClassifierBase):
     _named_losses = {"log_loss": MultinoulliLogLoss, "squared_error": SoftmaxSquaredError}
     _target_kind = "categorical"
 
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alpha=1e-4,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        class_weight=None,
+    ):
+        self._store_init_arguments(locals())
+
     def _encode_target(self, y, sample_weight):
+        if y.ndim == 2 and y.shape[1] > 1:
+            raise ValueError(
+                "SoftmaxClassifier takes a 1-d y of class labels, one class per sample; "
+                f"got a 2-d y of shape {y.shape}. For multilabel targets (an indicator "
+                "matrix of several binary labels per sample) use SigmoidClassifier; for "
+                "several multiclass targets, fit one SoftmaxClassifier per column."
+            )
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         present = np.unique(y[sample_weight > 0])
@@ -507,13 +541,9 @@ class SoftmaxClassifier(_LinearClassifierBase):
 
 
 def _check_class_weight(class_weight):
-    if isinstance(class_weight, str) and class_weight == "balanced":
+    # Its type ("balanced" or a mapping) is checked by _parameter_constraints.
+    if isinstance(class_weight, str):
         return
-    if not isinstance(class_weight, Mapping):
-        raise ValueError(
-            "class_weight must be None, 'balanced' or a dict from class label to "
-            f"weight; got {class_weight!r}."
-        )
     for label, weight in class_weight.items():
         valid = isinstance(weight, numbers.Real) and not isinstance(weight, bool)
         if not (valid and np.isfinite(weight) and weight >= 0):

@@ -12,7 +12,10 @@ import functools
 import sys
 
 import numpy as np
+from sklearn.base import is_regressor
 from sklearn.utils.validation import _check_sample_weight, _check_y
+
+from ._input_checks import check_squares_representable, numeric_target
 
 
 def is_dask_array(X):
@@ -78,8 +81,12 @@ def validate_dask_fit_input(estimator, X, y, sample_weight):
 
     _check_rows(X)
     n_samples, n_features = X.shape
-    y = _target(y, n_samples)
-    y = _check_y(y, multi_output=True, y_numeric=estimator._target_kind in _NUMERIC_TARGETS)
+    # The target checks of LinearModelBase._validate_data_and_target.
+    y = _check_y(_target(y, n_samples), multi_output=True)
+    if is_regressor(estimator):
+        name = type(estimator).__name__
+        y = numeric_target(y, name)
+        check_squares_representable(y, "y", name)
     if hasattr(estimator, "_single_target"):
         y = estimator._single_target(y)
     if sample_weight is not None and not np.isscalar(sample_weight):
@@ -92,9 +99,6 @@ def validate_dask_fit_input(estimator, X, y, sample_weight):
     estimator.n_features_in_ = n_features
     estimator.__dict__.pop("feature_names_in_", None)
     return X, y, sample_weight
-
-
-_NUMERIC_TARGETS = ("continuous", "distribution")
 
 
 def blockwise_on_dask(method):

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from ._base import LinearModelBase
+from ._base import LOSS_CONSTRAINT, LinearModelBase
 from ._dask_input import blockwise_on_dask
 from .losses import (
     AbsoluteError,
@@ -207,6 +207,8 @@ class LinearRegressor(_LinearRegressorBase):
     (array([2., 6.]), array([3.]))
     """.format(objective=_OBJECTIVE_DOC)
 
+    _parameter_constraints = {**LinearModelBase._parameter_constraints, **LOSS_CONSTRAINT}
+
     def __init__(
         self,
         loss="squared_error",
@@ -217,14 +219,7 @@ class LinearRegressor(_LinearRegressorBase):
         tol=1e-5,
         warm_start=False,
     ):
-        self.loss = loss
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+        self._store_init_arguments(locals())
 
 
 class LinearGaussianRegressor(_LinearRegressorBase):
@@ -276,6 +271,9 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([2.]), 1.0)
     """.format(objective=_OBJECTIVE_DOC)
+
+    def __init__(self, *, alpha=0.0, fit_intercept=True, max_iter=1000, tol=1e-5, warm_start=False):
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return "squared_error"
@@ -338,6 +336,9 @@ class MedianRegressor(_LinearRegressorBase):
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([1.]), 0.0)
     """.format(objective=_OBJECTIVE_DOC)
+
+    def __init__(self, *, alpha=0.0, fit_intercept=True, max_iter=1000, tol=1e-5, warm_start=False):
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return "absolute_error"

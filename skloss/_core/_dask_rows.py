@@ -72,6 +72,10 @@ class DaskX:
         """
         return DaskRows(self, y, sample_weight)
 
+    def __matmul__(self, coef):
+        """``X @ coef`` in memory, computed where the chunks are (for per-sample starts)."""
+        return (self.array @ coef.astype(self.dtype, copy=False)).compute()
+
     def chunk_keys(self):
         return [key for (key,) in self.array.__dask_keys__()]
 

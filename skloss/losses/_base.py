@@ -1,5 +1,6 @@
 """The loss interface every skloss loss implements."""
 
+import copy
 import functools
 import inspect
 
@@ -98,8 +99,9 @@ class Loss:
     kink_at_target : bool
         Whether the loss is piecewise linear in ``raw`` with its only kink at
         ``raw == y``. Such a loss's ``smoothed(width)`` must equal it wherever
-        ``|y - raw| > width``: the core then treats samples far from their
-        kinks as a linear term.
+        ``|y - raw| > width`` (the core then treats samples far from their
+        kinks as a linear term) and lie below it elsewhere (which bounds how
+        far an uncertified fit is from the optimum).
     has_dispersion : bool
         Whether the loss is the negative log-likelihood, at unit dispersion,
         of a family whose dispersion is a free parameter (Gaussian, Gamma,
@@ -140,6 +142,9 @@ class Loss:
         if ("loss" in own or "gradient" in own) and "loss_gradient" not in own:
             # A parent's fused loss_gradient would compute the parent's loss.
             cls.loss_gradient = Loss.loss_gradient
+        if ("loss" in own or "gradient" in own) and "for_target_scale" not in own:
+            # A parent's rule for rescaling y need not hold for a new loss.
+            cls.for_target_scale = Loss.for_target_scale
         if "validate" in own:
             cls.validate = _remembering_success(own["validate"])
 
@@ -172,10 +177,54 @@ class Loss:
         """
         return self
 
+    def _with_params(self, **params):
+        """A copy with ``params`` changed, which the caller knows to be valid.
+
+        For losses derived from a validated one (the same loss in other
+        units): the copy is not checked again.
+        """
+        derived = copy.copy(self)
+        for name, value in params.items():
+            object.__setattr__(derived, name, value)
+        return derived
+
     def _ensure_valid(self):
         """:meth:`validate`, unless it passed since the parameters last changed."""
         if not self.__dict__.get("_validated", False):
             self.validate()
+
+    def for_target_scale(self, scale):
+        """This loss in units of ``y / scale``, if its raw output is in the units of ``y``.
+
+        The fitting core fits ``y / scale`` instead of ``y`` (``scale`` a
+        power of two near the spread of ``y``, so the division is exact) and
+        maps the solution back, which makes fits the same whatever the units
+        of ``y``. A loss allows it by returning the loss ``l_s`` and the
+        factor ``c`` with ``l(y, z) = c * l_s(y / scale, z / scale)`` for
+        all ``y`` and ``z``. The default, None, fits ``y`` as given (losses
+        whose raw output is not in the units of ``y``, such as logits).
+
+        Parameters
+        ----------
+        scale : float
+            Positive.
+
+        Returns
+        -------
+        (Loss, float) or None
+
+        Examples
+        --------
+        Half squared error scales with the square of the units, the Huber
+        loss too once its ``delta`` is expressed in the new units:
+
+        >>> from skloss.losses import Huber, SquaredError
+        >>> SquaredError().for_target_scale(4.0)
+        (SquaredError(), 16.0)
+        >>> Huber(delta=2.0).for_target_scale(4.0)
+        (Huber(delta=0.5), 16.0)
+        """
+        return None
 
     def kink_slopes(self):
         """Slopes of a kinked loss on each side of its kink at ``raw == y``.

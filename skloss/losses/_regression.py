@@ -50,6 +50,9 @@ class SquaredError(Loss):
     def init_raw(self, y, sample_weight):
         return weighted_mean(y, sample_weight)
 
+    def for_target_scale(self, scale):
+        return self, scale * scale
+
 
 class Huber(Loss):
     r"""Huber loss: quadratic for small residuals, linear for large ones.
@@ -107,6 +110,11 @@ class Huber(Loss):
         self._ensure_valid()
         return weighted_quantile(y, sample_weight, 0.5)
 
+    def for_target_scale(self, scale):
+        self._ensure_valid()
+        # A power of two changes a positive finite delta exactly.
+        return self._with_params(delta=self.delta / scale), scale * scale
+
 
 class Pinball(Loss):
     r"""Pinball (quantile) loss: its minimiser is the conditional quantile.
@@ -154,6 +162,9 @@ class Pinball(Loss):
     def kink_slopes(self):
         tau = self._tau()
         return -self._scale * tau, self._scale * (1.0 - tau)
+
+    def for_target_scale(self, scale):
+        return self, scale
 
     def loss(self, y, raw):
         # max(tau r, (tau - 1) r) = tau r + max(-r, 0)
