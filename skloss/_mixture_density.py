@@ -58,8 +58,13 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
 
     Parameters
     ----------
-    n_components : int, default=3
-        Number of mixture components :math:`K`.
+    n_components : int, default=2
+        Number of mixture components :math:`K`. Raise it when the data show
+        more modes: a component the data do not need switches off slowly
+        (its mixing weight drifts towards 0 along a nearly flat direction
+        of the objective), so a fit with more components than modes needs
+        many more iterations (on two branches, 3 components take about
+        1,500 L-BFGS iterations where 2 take about 70).
     alpha : float, default=1e-4
         Strength of the L2 penalty on the coefficients of all heads, those
         of the mean heads measured in standard deviations of ``y``. Keep it
@@ -176,7 +181,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
 
     def __init__(
         self,
-        n_components=3,
+        n_components=2,
         *,
         alpha=1e-4,
         reg_variance=1e-6,

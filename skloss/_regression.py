@@ -1,10 +1,13 @@
 """Regressors: a linear output unit and a regression loss."""
 
+import functools
+
 import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import LOSS_CONSTRAINT, LinearModelBase
 from ._dask_input import blockwise_on_dask
+from ._huber_scale import fit_relative_huber
 from .losses import (
     AbsoluteError,
     GammaNLL,
@@ -130,7 +133,11 @@ class LinearRegressor(_LinearRegressorBase):
     loss : str or Loss, default="squared_error"
         ``"squared_error"`` (:class:`~skloss.losses.SquaredError`),
         ``"absolute_error"`` (:class:`~skloss.losses.AbsoluteError`),
-        ``"huber"`` (:class:`~skloss.losses.Huber` with ``delta=1``),
+        ``"huber"`` (:class:`~skloss.losses.Huber` with a ``delta`` relative to
+        the noise: 1.345 times a robust, MAD-based standard deviation of the
+        residuals estimated at fit time, so the fit is the same whatever
+        the units of y; the resolved ``delta`` is on ``loss_``; a
+        ``Huber(delta=...)`` object keeps its absolute ``delta``),
         ``"quantile"`` (:class:`~skloss.losses.Pinball` with
         ``quantile=0.5``), ``"poisson"`` (:class:`~skloss.losses.PoissonNLL`,
         counts, y >= 0), ``"gamma"`` (:class:`~skloss.losses.GammaNLL`,
@@ -164,9 +171,11 @@ class LinearRegressor(_LinearRegressorBase):
     intercept_ : float or ndarray of shape (n_outputs,)
         Intercept :math:`b`.
     loss_ : Loss
-        The loss that was fitted, resolved from ``loss``.
+        The loss that was fitted, resolved from ``loss`` (for ``"huber"``,
+        a :class:`~skloss.losses.Huber` with the absolute ``delta`` used).
     n_iter_ : int
-        Number of L-BFGS iterations run.
+        Number of L-BFGS iterations run (for ``"huber"``, over the pilot fit
+        that estimates the residuals' scale and the final fit).
     objective_ : float
         Value of the objective at the fitted coefficients.
     n_features_in_ : int
@@ -188,6 +197,13 @@ class LinearRegressor(_LinearRegressorBase):
     continuation and an exact finishing step; see
     :class:`~skloss.losses.AbsoluteError`.
 
+    ``loss="huber"`` is fitted in units of a robust scale of y (so the
+    tolerance is relative to it), first with ``delta`` at 1.345 of that
+    scale, then, warm-started, with ``delta`` at 1.345 times the MAD-based
+    standard deviation of that pilot fit's residuals. Every step is
+    scale-equivariant: multiplying y by ``c`` multiplies ``coef_``,
+    ``intercept_`` and ``loss_.delta`` by ``c``.
+
     Examples
     --------
     >>> import numpy as np
@@ -196,6 +212,18 @@ class LinearRegressor(_LinearRegressorBase):
     >>> y = np.array([0.0, 1.0, 2.0, 30.0])
     >>> LinearRegressor(loss="absolute_error").fit(X, y).predict([[1.5]]).round(6)
     array([1.5])
+
+    With ``loss="huber"`` the threshold follows the units of y:
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 1))
+    >>> y = 150.0 + 30.0 * X[:, 0] + rng.normal(scale=10.0, size=200)
+    >>> model = LinearRegressor(loss="huber").fit(X, y)
+    >>> round(model.loss_.delta, 1)  # about 1.345 times the noise's standard deviation, 10
+    13.6
+    >>> in_thousands = LinearRegressor(loss="huber").fit(X, y / 1000)
+    >>> bool(np.allclose(in_thousands.coef_ * 1000, model.coef_))
+    True
 
     For counts, the Poisson loss predicts a positive mean :math:`e^z`; with
     one binary feature it is each group's mean count:
@@ -220,6 +248,14 @@ class LinearRegressor(_LinearRegressorBase):
         warm_start=False,
     ):
         self._store_init_arguments(locals())
+
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, *, tol=None):
+        minimise = functools.partial(super()._minimise, tol=tol)
+        if isinstance(self.loss, str) and self.loss == "huber":
+            return fit_relative_huber(
+                minimise, X, target, loss, sample_weight, coef_init, intercept_init
+            )
+        return minimise(X, target, loss, sample_weight, coef_init, intercept_init)
 
 
 class LinearGaussianRegressor(_LinearRegressorBase):
