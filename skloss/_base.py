@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from ._core import fit_linear_model
+from ._dask_input import is_dask_array, validate_dask_fit_input
 from ._input_checks import check_squares_representable, numeric_target, rescaled_sample_weight
 from ._loss_resolution import resolve_loss
 
@@ -133,10 +134,20 @@ class LinearModelBase(BaseEstimator):
         loss = resolve_loss(
             self._loss_param(), self._named_losses, self._target_kind, type(self).__name__
         )
-        X, y = self._validate_data_and_target(X, y)
-        sample_weight = rescaled_sample_weight(
-            _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        )
+        if is_dask_array(X):
+            if offset is not None:
+                raise NotImplementedError(
+                    f"{type(self).__name__}.fit does not take offsets with a Dask X yet; "
+                    "fit in memory, or fold a known offset into the target where the "
+                    "loss allows it (y - offset for squared error)."
+                )
+            X, y, sample_weight = validate_dask_fit_input(self, X, y, sample_weight)
+        else:
+            X, y = self._validate_data_and_target(X, y)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        sample_weight = rescaled_sample_weight(sample_weight)
         target = self._encode_target(y, sample_weight)
         loss.check_target(target)
         offset = self._check_offset(offset, *target.shape)

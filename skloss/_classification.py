@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ._base import LOSS_CONSTRAINT, LinearModelBase
+from ._dask_input import blockwise_on_dask
 from ._docstrings import with_fragments
 from .losses import (
     BernoulliLogLoss,
@@ -59,6 +60,7 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
     def _fitted_params(self):
         return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
 
+    @blockwise_on_dask
     def predict_proba(self, X, offset=None):
         """Predicted class probabilities, computed from the logits.
 
@@ -239,6 +241,7 @@ class SigmoidClassifier(_LinearClassifierBase):
             )
         return target[:, 0].astype(int)
 
+    @blockwise_on_dask
     def decision_function(self, X, offset=None):
         """Logits of the positive class (of each label, for multilabel).
 
@@ -266,6 +269,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         raw = self._raw_output(X, offset)
         return raw if self._multilabel else raw[:, 0]
 
+    @blockwise_on_dask
     def predict_log_proba(self, X, offset=None):
         """Log-probabilities, computed from the logits (never log of a sigmoid).
 
@@ -301,6 +305,7 @@ class SigmoidClassifier(_LinearClassifierBase):
             return log_expit(raw)
         return np.hstack([log_expit(-raw), log_expit(raw)])
 
+    @blockwise_on_dask
     def predict_proba(self, X, offset=None):
         """Predicted probabilities.
 
@@ -328,6 +333,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         """
         return super().predict_proba(X, offset)
 
+    @blockwise_on_dask
     def predict(self, X, offset=None):
         """Predicted class labels (a 0/1 indicator matrix for multilabel).
 
@@ -472,6 +478,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
     def _class_codes(self, target):
         return np.argmax(target, axis=1)
 
+    @blockwise_on_dask
     def decision_function(self, X, offset=None):
         """Logits of each class.
 
@@ -500,6 +507,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         raw = self._raw_output(X, offset)
         return raw[:, 1] - raw[:, 0] if raw.shape[1] == 2 else raw
 
+    @blockwise_on_dask
     def predict_log_proba(self, X, offset=None):
         """Log-probabilities, computed from the logits (log-softmax).
 
@@ -525,6 +533,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         """
         return log_softmax(self._raw_output(X, offset), axis=1)
 
+    @blockwise_on_dask
     def predict(self, X, offset=None):
         """Most probable class.
 

@@ -7,6 +7,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ._base import LinearModelBase
+from ._dask_input import blockwise_on_dask
 from ._distributional_base import _DistributionalRegressorBase
 from ._docstrings import with_fragments
 from .losses import GaussianNLL, SquaredError
@@ -222,6 +223,7 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
     def _fitted_params(self):
         return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
 
+    @blockwise_on_dask
     def predict(self, X, return_std=False):
         """Predicted mean, and optionally standard deviation, of y given X.
 

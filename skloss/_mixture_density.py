@@ -8,6 +8,7 @@ from sklearn.utils import check_random_state
 
 from ._base import PositiveCount
 from ._core import column_moments
+from ._dask_input import blockwise_on_dask
 from ._distributional_base import (
     _DistributionalRegressorBase,
     _target_std,
@@ -297,6 +298,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         log_weights, means, log_variances = self.loss_.mixture_parameters(raw)
         return np.exp(log_weights), means, log_variances
 
+    @blockwise_on_dask
     def predict(self, X, return_std=False):
         """Predicted mean, and optionally standard deviation, of y given X.
 
@@ -338,6 +340,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         spread = np.exp(log_variances) + (means - mean[:, np.newaxis]) ** 2
         return mean, np.sqrt(np.sum(weights * spread, axis=1))
 
+    @blockwise_on_dask
     def predict_mixture(self, X):
         """The mixture parameters predicted for each row of X.
 

@@ -7,6 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
 from ._base import LOSS_CONSTRAINT, LinearModelBase
+from ._dask_input import blockwise_on_dask
 from ._docstrings import with_fragments
 from ._huber_scale import fit_relative_huber
 from .losses import (
@@ -55,6 +56,7 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         coef = coef[:, np.newaxis] if coef.ndim == 1 else coef.T
         return coef, np.atleast_1d(np.asarray(self.intercept_, dtype=float))
 
+    @blockwise_on_dask
     def predict(self, X, offset=None):
         """Predict the statistic the loss estimates (mean, median, quantile, ...).
 

@@ -69,11 +69,12 @@ class FitProblem:
 
 
 def make_problem(X, y, sample_weight, alpha, fit_intercept, offset=None, coef_bounds=None):
-    """The problem of fitting ``y`` on in-memory ``X``.
+    """The problem of fitting ``y`` on ``X`` (in memory, or a Dask X).
 
     Parameters
     ----------
-    X : {ndarray, CSR or CSC matrix} of shape (n_samples, n_features)
+    X : {ndarray, CSR or CSC matrix, DaskX} of shape (n_samples, n_features)
+        In memory, or a Dask array prepared by :class:`._dask_rows.DaskX`.
     y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,)
         Non-negative, with a positive sum.
@@ -89,15 +90,20 @@ def make_problem(X, y, sample_weight, alpha, fit_intercept, offset=None, coef_bo
     -------
     FitProblem
     """
-    if scipy.sparse.issparse(X):
-        if X.format not in ("csr", "csc"):
-            X = X.tocsr()
-        if not X.has_canonical_format:
-            # Duplicate entries would be squared separately in the moments
-            # (copy: never touch the caller's matrix).
-            X = X.copy()
-            X.sum_duplicates()
-    data = InMemoryRows(X, y, sample_weight, offset=offset)
+    if hasattr(X, "as_data_source"):
+        if offset is not None:
+            raise NotImplementedError("A Dask data source carries no offsets yet.")
+        data = X.as_data_source(y, sample_weight)
+    else:
+        if scipy.sparse.issparse(X):
+            if X.format not in ("csr", "csc"):
+                X = X.tocsr()
+            if not X.has_canonical_format:
+                # Duplicate entries would be squared separately in the moments
+                # (copy: never touch the caller's matrix).
+                X = X.copy()
+                X.sum_duplicates()
+        data = InMemoryRows(X, y, sample_weight, offset=offset)
     if coef_bounds is not None:
         shape = (data.n_features, data.n_outputs)
         coef_bounds = tuple(
