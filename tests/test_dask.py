@@ -213,6 +213,17 @@ def test_dask_array_of_unknown_chunk_sizes_is_refused_with_the_fix():
         SigmoidClassifier().fit(filtered, y)
 
 
+def test_offsets_with_a_dask_x_are_refused_not_ignored(client):
+    X, y, _ = _data("continuous")
+    X_dask = da.from_array(X, chunks=(_CHUNKS, 4))
+    offset = np.ones(_N)
+    with pytest.raises(NotImplementedError, match="does not take offsets"):
+        LinearGaussianRegressor().fit(X_dask, y, offset=offset)
+    model = LinearGaussianRegressor().fit(X, y)
+    with pytest.raises(NotImplementedError, match="does not take offsets"):
+        model.predict(X_dask, offset=offset)
+
+
 def test_importing_skloss_does_not_import_dask():
     code = "import sys, skloss; print('dask' in sys.modules, 'distributed' in sys.modules)"
     output = subprocess.run(
