@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .._statistics import normalised_weights, weighted_mean, weighted_quantile
+from .._statistics import weighted_mean, weighted_quantile
 from ._base import Loss
 
 __all__ = ["SquaredError", "AbsoluteError", "Huber", "Pinball"]
@@ -36,12 +36,10 @@ class SquaredError(Loss):
     def gradient(self, y, raw):
         return raw - y
 
-    def loss_gradient(self, y, raw, sample_weight):
-        weight = normalised_weights(sample_weight)
+    def _weighted_loss_gradient(self, y, raw, weight):
         residual = raw - y
-        value = 0.5 * float(weight @ np.einsum("ij,ij->i", residual, residual))
-        residual *= weight[:, np.newaxis]
-        return value, residual
+        gradient = residual * weight[:, np.newaxis]
+        return 0.5 * float(np.vdot(gradient, residual)), gradient
 
     def init_raw(self, y, sample_weight):
         return weighted_mean(y, sample_weight)
@@ -93,6 +91,15 @@ class Huber(Loss):
     def gradient(self, y, raw):
         self._ensure_valid()
         return np.clip(raw - y, -self.delta, self.delta)
+
+    def _weighted_loss_gradient(self, y, raw, weight):
+        # With c = clip(r, -delta, delta) the loss is c (r - c / 2) on both branches.
+        residual = raw - y
+        clipped = np.maximum(residual, -self.delta)
+        np.minimum(clipped, self.delta, out=clipped)
+        residual -= 0.5 * clipped
+        clipped *= weight[:, np.newaxis]
+        return float(np.vdot(clipped, residual)), clipped
 
     def init_raw(self, y, sample_weight):
         self._ensure_valid()
@@ -231,9 +238,8 @@ class _SmoothedPinball(Loss):
         # d/draw of tau (y - raw) + h(raw - y)
         return self.scale * (np.clip((raw - y) / self.width, 0.0, 1.0) - self.tau)
 
-    def loss_gradient(self, y, raw, sample_weight):
+    def _weighted_loss_gradient(self, y, raw, weight):
         # The fitting loop's hot path: one pass, few temporaries.
-        weight = normalised_weights(sample_weight)
         excess = raw - y  # minus the residual
         zone = np.clip(excess, 0.0, self.width)
         per_sample = zone * (0.5 * zone / self.width - 1.0)
