@@ -1,18 +1,30 @@
 """Plumbing shared by every skloss estimator: validation, fitting, prediction."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    check_scalar,
-    validate_data,
-)
+from sklearn.base import BaseEstimator, is_regressor
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._core import fit_linear_model
+from ._input_checks import check_squares_representable, numeric_target, rescaled_sample_weight
 from ._loss_resolution import resolve_loss
+
+
+class PositiveCount(Interval):
+    """The integers 1, 2, ...: an Interval that does not take ``True`` for 1."""
+
+    def __init__(self):
+        super().__init__(Integral, 1, None, closed="left")
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+
+# The loss is checked when it is resolved (skloss._loss_resolution), where the
+# message can say which losses fit the estimator's target.
+LOSS_CONSTRAINT = {"loss": "no_validation"}
 
 
 class LinearModelBase(BaseEstimator):
@@ -22,42 +34,40 @@ class LinearModelBase(BaseEstimator):
     ``_encode_target`` (y -> the 2-d target the loss expects, setting any
     label attributes) and ``_store_params`` (fitted (W, b) -> ``coef_`` and
     ``intercept_``) together with ``_fitted_params`` (its inverse). They may
-    override ``_configure_loss`` (set data-dependent loss parameters) and
-    ``_minimise`` (how the core is run: once by default, or from several
-    starts).
+    override ``_weight_samples`` (class weights), ``_configure_loss`` (set
+    data-dependent loss parameters) and ``_minimise`` (how the core is run:
+    once by default, or from several starts). Each public estimator writes
+    its own ``__init__`` (see ``_store_init_arguments``) and extends
+    ``_parameter_constraints`` with the parameters it adds.
     """
 
     _named_losses: dict = {}
     _target_kind = "continuous"
 
-    def __init__(
-        self,
-        *,
-        alpha=0.0,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-5,
-        warm_start=False,
-    ):
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
+    # Checked by scikit-learn's ``_validate_params`` when ``fit`` starts; the
+    # error names the public class, the parameter and what it allows. An
+    # Interval with an open end excludes inf, and no Interval contains nan.
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [PositiveCount()],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "warm_start": ["boolean"],
+    }
+
+    def _store_init_arguments(self, arguments):
+        """Store ``__init__``'s arguments, unchanged, as attributes of the same names.
+
+        Each public estimator writes its own ``__init__`` (its signature is
+        its list of parameters, and Python's errors about an unknown argument
+        then name the public class) and calls this with ``locals()``.
+        """
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
 
     def _loss_param(self):
         """The loss as the user specified it (estimators with a fixed loss override)."""
         return self.loss
-
-    def _validate_params(self):
-        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
-        if not np.isfinite(self.alpha):
-            raise ValueError(f"alpha must be finite, got {self.alpha!r}.")
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0.0, include_boundaries="neither")
-        for name in ("fit_intercept", "warm_start"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model by minimising the penalised mean loss.
@@ -90,6 +100,10 @@ class LinearModelBase(BaseEstimator):
         >>> bool(np.allclose(weighted.coef_, repeated.coef_))
         True
         """
+        # scikit-learn's check of ``_parameter_constraints``, called here rather
+        # than through its ``_fit_context`` decorator, which would make
+        # sklearn's frame, not the user's, the origin of skloss's warnings.
+        self._validate_params()
         # A failed fit restores the estimator's previous state, so it never
         # leaves a half-fitted model behind.
         state = dict(self.__dict__)
@@ -101,15 +115,17 @@ class LinearModelBase(BaseEstimator):
             raise
 
     def _fit(self, X, y, sample_weight):
-        self._validate_params()
         loss = resolve_loss(
             self._loss_param(), self._named_losses, self._target_kind, type(self).__name__
         )
         X, y = self._validate_data_and_target(X, y)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        sample_weight = rescaled_sample_weight(
+            _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         )
         target = self._encode_target(y, sample_weight)
+        loss.check_target(target)
+        # Class weights can take the weights' sum out of range again.
+        sample_weight = rescaled_sample_weight(self._weight_samples(target, sample_weight))
 
         coef_init = intercept_init = None
         if self.warm_start and hasattr(self, "coef_"):
@@ -132,6 +148,13 @@ class LinearModelBase(BaseEstimator):
         self._store_params(result.coef, result.intercept)
         return self
 
+    def _weight_samples(self, target, sample_weight):
+        """The weights the loss sees, given the encoded target; unchanged by default.
+
+        Classifiers override it to multiply in class weights.
+        """
+        return sample_weight
+
     def _configure_loss(self, loss, target, sample_weight):
         """The loss to fit, given the encoded target; the resolved loss by default.
 
@@ -140,12 +163,13 @@ class LinearModelBase(BaseEstimator):
         """
         return loss
 
-    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init):
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, *, tol=None):
         """Minimise the objective: one run of the core from the given start.
 
         ``coef_init`` and ``intercept_init`` are the warm start, or None for
-        the core's default start. A subclass may override it, for example to
-        run the core from several starting points and keep the best.
+        the core's default start; ``tol`` replaces ``self.tol`` if given. A
+        subclass may override it, for example to run the core from several
+        starting points and keep the best.
 
         Returns
         -------
@@ -159,21 +183,26 @@ class LinearModelBase(BaseEstimator):
             alpha=float(self.alpha),
             fit_intercept=bool(self.fit_intercept),
             max_iter=int(self.max_iter),
-            tol=float(self.tol),
+            tol=float(self.tol if tol is None else tol),
             coef_init=coef_init,
             intercept_init=intercept_init,
         )
 
     def _validate_data_and_target(self, X, y):
-        return validate_data(
+        X, y = validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             multi_output=True,
-            y_numeric=self._target_kind == "continuous",
         )
+        name = type(self).__name__
+        check_squares_representable(X, "X", name)
+        if is_regressor(self):
+            y = numeric_target(y, name)
+            check_squares_representable(y, "y", name)
+        return X, y
 
     def _raw_output(self, X):
         """Validated X mapped to the raw output, shape (n_samples, n_outputs)."""

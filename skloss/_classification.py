@@ -1,12 +1,18 @@
 """Classifiers: sigmoid (binary, multilabel) and softmax (multiclass) output units."""
 
+import numbers
+from collections.abc import Mapping
+
 import numpy as np
+from scipy import sparse
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import LinearModelBase
+from ._base import LOSS_CONSTRAINT, LinearModelBase
 from .losses import (
     BernoulliLogLoss,
     MultinoulliLogLoss,
@@ -23,13 +29,19 @@ _CLASSIFIER_OBJECTIVE_DOC = r"""
         + \frac{\alpha}{2} \|W\|_F^2
 
     over the coefficients :math:`W` and the unpenalised intercept :math:`b`,
-    with :math:`s_i` the sample weights and :math:`z = x W + b` the logits."""
+    with :math:`s_i` the sample weights (times the class weights
+    :math:`c(y_i)` when ``class_weight`` is set) and :math:`z = x W + b` the
+    logits."""
 
 _COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
         Strength of the L2 penalty :math:`\frac{\alpha}{2}\|W\|^2` on the mean
         loss; ``alpha`` here equals
-        ``LogisticRegression(C=1 / (alpha * n_samples))``. Keep it positive on
-        separable data, where the unpenalised log-loss has no minimiser.
+        ``LogisticRegression(C=1 / (alpha * n_samples))``, and with sample
+        weights :math:`s_i` and class weights :math:`c(y_i)`,
+        ``LogisticRegression(C=1 / (alpha * sum_i s_i c(y_i)))``; for
+        ``SoftmaxClassifier`` on two classes, which penalises both logit
+        rows, ``C`` is twice that. Keep it positive on separable data, where
+        the unpenalised log-loss has no minimiser.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercept.
     max_iter : int, default=1000
@@ -37,28 +49,48 @@ _COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
     tol : float, default=1e-5
         L-BFGS stops when the largest gradient entry falls below ``tol``.
     warm_start : bool, default=False
-        Start from the previous fit's coefficients."""
+        Start from the previous fit's coefficients.
+    class_weight : dict, "balanced" or None, default=None
+        Weights :math:`c(k)` of the classes, as in ``LogisticRegression``:
+        they multiply the sample weights, :math:`s_i \leftarrow s_i c(y_i)`.
+        A dict maps class labels to weights (missing classes weigh 1);
+        ``"balanced"`` gives each class the weight
+        ``sum(s) / (n_classes * sum of s over the class)``, so every class
+        carries the same total weight. None weighs all classes 1. For
+        ``SigmoidClassifier``, binary targets only: the labels of a
+        multilabel target share the sample weights, so it raises a
+        ValueError."""
 
 
 class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
-    def __init__(
-        self,
-        loss="log_loss",
-        *,
-        alpha=1e-4,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-5,
-        warm_start=False,
-    ):
-        self.loss = loss
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+    _parameter_constraints = {
+        **LinearModelBase._parameter_constraints,
+        **LOSS_CONSTRAINT,
+        "class_weight": [Mapping, StrOptions({"balanced"}), None],
+    }
+
+    def _weight_samples(self, target, sample_weight):
+        """Sample weights times the class weights of the samples' classes."""
+        if self.class_weight is None:
+            return sample_weight
+        _check_class_weight(self.class_weight)
+        codes = self._class_codes(target)
+        # "balanced" divides by each class's weighted count; a class whose
+        # samples all weigh 0 gets an infinite weight that multiplies nothing.
+        with np.errstate(divide="ignore"):
+            weights = compute_class_weight(
+                self.class_weight,
+                classes=self.classes_,
+                y=self.classes_[codes],
+                sample_weight=sample_weight,
+            )
+        weighted = np.where(sample_weight > 0, sample_weight * weights[codes], 0.0)
+        if not np.sum(weighted) > 0:
+            raise ValueError(
+                f"class_weight={self.class_weight!r} gives every sample a weight of 0; "
+                "at least one class present in y needs a positive weight."
+            )
+        return weighted
 
     def _store_params(self, coef, intercept):
         self.coef_, self.intercept_ = coef.T, intercept
@@ -146,6 +178,33 @@ class SigmoidClassifier(_LinearClassifierBase):
     _named_losses = {"log_loss": BernoulliLogLoss, "squared_error": SigmoidSquaredError}
     _target_kind = "binary"
 
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alpha=1e-4,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        class_weight=None,
+    ):
+        self._store_init_arguments(locals())
+
+    def _indicator_target(self, y):
+        """A multilabel indicator matrix as floats, after checking it is 0/1."""
+        y = y.toarray() if sparse.issparse(y) else np.asarray(y)
+        values = np.unique(y)
+        if not np.all((values == 0) | (values == 1)):
+            raise ValueError(
+                "SigmoidClassifier takes a 2-d y as a multilabel indicator matrix, one "
+                "column per label, of 0/1 (or boolean) values; got values "
+                f"{values.tolist()}. Map each label to 0 and 1 first (for example "
+                "Y == positive_value)."
+            )
+        self.classes_ = np.arange(y.shape[1])
+        return y.astype(float)
+
     def _encode_target(self, y, sample_weight):
         self._multilabel = y.ndim == 2 and y.shape[1] > 1
         if self._multilabel:
@@ -155,8 +214,7 @@ class SigmoidClassifier(_LinearClassifierBase):
                     f"indicator matrix of 0/1 values; got a 2-d y of type {type_of_target(y)!r}. "
                     "Use SoftmaxClassifier for multiclass targets."
                 )
-            self.classes_ = np.arange(y.shape[1])
-            return np.asarray(y, dtype=float)
+            return self._indicator_target(y)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -174,6 +232,15 @@ class SigmoidClassifier(_LinearClassifierBase):
             )
         self.classes_ = classes
         return (y == self.classes_[1]).astype(float)[:, np.newaxis]
+
+    def _class_codes(self, target):
+        if self._multilabel:
+            raise ValueError(
+                "class_weight is not supported for a multilabel target, whose labels are "
+                "separate binary problems; weight the samples with sample_weight, or fit "
+                "one SigmoidClassifier with class_weight per label."
+            )
+        return target[:, 0].astype(int)
 
     def decision_function(self, X):
         """Logits of the positive class (of each label, for multilabel).
@@ -287,7 +354,8 @@ class SigmoidClassifier(_LinearClassifierBase):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
-        tags.classifier_tags.multi_label = True
+        # Class weights reweight samples, which a multilabel target's labels share.
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
 
@@ -354,7 +422,27 @@ class SoftmaxClassifier(_LinearClassifierBase):
     _named_losses = {"log_loss": MultinoulliLogLoss, "squared_error": SoftmaxSquaredError}
     _target_kind = "categorical"
 
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alpha=1e-4,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        class_weight=None,
+    ):
+        self._store_init_arguments(locals())
+
     def _encode_target(self, y, sample_weight):
+        if y.ndim == 2 and y.shape[1] > 1:
+            raise ValueError(
+                "SoftmaxClassifier takes a 1-d y of class labels, one class per sample; "
+                f"got a 2-d y of shape {y.shape}. For multilabel targets (an indicator "
+                "matrix of several binary labels per sample) use SigmoidClassifier; for "
+                "several multiclass targets, fit one SoftmaxClassifier per column."
+            )
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         present = np.unique(y[sample_weight > 0])
@@ -365,6 +453,9 @@ class SoftmaxClassifier(_LinearClassifierBase):
             )
         self.classes_, codes = np.unique(y, return_inverse=True)
         return (codes[:, np.newaxis] == np.arange(len(self.classes_))).astype(float)
+
+    def _class_codes(self, target):
+        return np.argmax(target, axis=1)
 
     def decision_function(self, X):
         """Logits of each class.
@@ -438,3 +529,16 @@ class SoftmaxClassifier(_LinearClassifierBase):
         """
         raw = self._raw_output(X)
         return self.classes_[np.argmax(raw, axis=1)]
+
+
+def _check_class_weight(class_weight):
+    # Its type ("balanced" or a mapping) is checked by _parameter_constraints.
+    if isinstance(class_weight, str):
+        return
+    for label, weight in class_weight.items():
+        valid = isinstance(weight, numbers.Real) and not isinstance(weight, bool)
+        if not (valid and np.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"class_weight must map each class to a non-negative number; class "
+                f"{label!r} has weight {weight!r}."
+            )

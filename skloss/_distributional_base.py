@@ -8,16 +8,17 @@ give the raw output several linear heads per sample.
 
 import dataclasses
 import numbers
+from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
     check_consistent_length,
     check_scalar,
     column_or_1d,
-    validate_data,
 )
 
 from ._base import LinearModelBase
@@ -59,12 +60,10 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
     """Shared plumbing: one target, variance regularisation, likelihood, sampling."""
 
     _target_kind = "distribution"
-
-    def _validate_params(self):
-        super()._validate_params()
-        check_scalar(self.reg_variance, "reg_variance", numbers.Real, min_val=0.0)
-        if not np.isfinite(self.reg_variance):
-            raise ValueError(f"reg_variance must be finite, got {self.reg_variance!r}.")
+    _parameter_constraints = {
+        **LinearModelBase._parameter_constraints,
+        "reg_variance": [Interval(Real, 0, None, closed="left")],
+    }
 
     def _single_target(self, y):
         if y.ndim == 2 and y.shape[1] != 1 or y.ndim > 2:
@@ -75,15 +74,7 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
         return column_or_1d(y, warn=True)
 
     def _validate_data_and_target(self, X, y):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
+        X, y = super()._validate_data_and_target(X, y)
         return X, self._single_target(y)
 
     def _encode_target(self, y, sample_weight):
@@ -94,13 +85,13 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
                 f"{name} needs at least 2 samples with positive weight to estimate a "
                 f"variance; got {n_positive} sample{'' if n_positive == 1 else 's'}."
             )
-        variance = _target_variance(y[:, np.newaxis], sample_weight)
-        if not variance > 0:
+        std = _target_std(y[:, np.newaxis], sample_weight)
+        if not std > 0:
             raise ValueError(
                 f"{name} needs a target that varies: y has zero (weighted) variance, so "
                 "there is no spread to model."
             )
-        self._y_scale = float(np.sqrt(variance))
+        self._y_scale = std
         return self._loss_param().encode_target(y)
 
     def _configure_loss(self, loss, target, sample_weight):
@@ -235,7 +226,17 @@ def _clone_loss(loss, **params):
     return type(loss)(**{**loss.get_params(), **params})
 
 
-def _target_variance(y, sample_weight):
-    """Weighted variance of the single column of ``y``."""
-    mean = weighted_mean(y, sample_weight)
-    return float(weighted_mean((y - mean) ** 2, sample_weight)[0])
+def _target_std(y, sample_weight):
+    """Weighted standard deviation of the single column of ``y``.
+
+    Where the sum of squared deviations overflows (y near the largest
+    squarable magnitudes), the deviations are divided by the largest one (of
+    a sample with positive weight) before squaring.
+    """
+    deviation = y - weighted_mean(y, sample_weight)
+    with np.errstate(over="ignore"):
+        variance = float(weighted_mean(deviation**2, sample_weight)[0])
+    if np.isfinite(variance):
+        return float(np.sqrt(variance))
+    largest = float(np.max(np.abs(deviation[sample_weight > 0])))
+    return largest * float(np.sqrt(weighted_mean((deviation / largest) ** 2, sample_weight)[0]))

@@ -1,14 +1,28 @@
 """HeteroscedasticRegressor: a linear mean and a linear log-variance."""
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from ._base import LinearModelBase
 from ._distributional_base import (
     _COMMON_PARAMETERS_DOC,
     _SAMPLES_DOC,
     _DistributionalRegressorBase,
 )
-from .losses import GaussianNLL
+from .losses import GaussianNLL, SquaredError
+
+# The mean of log(e^2) for standard Gaussian e is -(Euler's gamma + log 2):
+# log squared residuals underestimate the log-variance by about 1.27.
+_LOG_CHI2_BIAS = float(np.euler_gamma + np.log(2.0))
+# The start's least squares run this much tighter than the fit: near a mean
+# that interpolates, the likelihood's gradient is the residual divided by the
+# variance regularisation, so loose residuals cost the fit many iterations
+# (on scikit-learn's weight-equivalence data, 1e-3 took every fit of 20 data
+# sets below 50 iterations; tol itself left some at max_iter).
+_START_TOL_RATIO = 1e-3
 
 
 class HeteroscedasticRegressor(_DistributionalRegressorBase):
@@ -92,8 +106,20 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
     prefer ``alpha > 0``.
 
     The objective is not convex in both heads jointly, but it is in each
-    head with the other fixed; the fit starts from zero slopes and the best
-    constant (the weighted mean and log-variance of ``y``).
+    head with the other fixed. The fit starts from the classic two-step
+    estimate: least squares for the mean head, then least squares for the
+    log-variance head on :math:`\log(r_i^2 + \delta) + 1.27`, with
+    :math:`r_i` the residuals of the first step and 1.27 the amount by which
+    the log of a squared standard Gaussian falls short of 0 on average. Where
+    the mean head fits the data exactly (more features than samples), this
+    start is the maximiser (every variance :math:`\delta`) up to that shift.
+    ``n_iter_`` counts the iterations of the likelihood fit from there.
+
+    Sample weights enter the objective as repeated samples would. On data
+    where the maximiser is not unique (with ``alpha=0`` and more features
+    than samples, any interpolating mean head is one), weighted and repeated
+    data reach the same maximum, but predictions away from the training
+    rows may differ.
 
     Measuring the mean head's penalty in units of :math:`\sigma_y` makes
     the fit equivariant, as the unpenalised likelihood is: fitting
@@ -132,17 +158,62 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
         tol=1e-5,
         warm_start=False,
     ):
-        self.reg_variance = reg_variance
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return GaussianNLL()
+
+    def _fit_standardised(self, X, target, loss, sample_weight, coef_init, intercept_init):
+        if coef_init is None:
+            coef_init, intercept_init = self._two_step_start(X, target, loss, sample_weight)
+        return super()._fit_standardised(X, target, loss, sample_weight, coef_init, intercept_init)
+
+    def _two_step_start(self, X, target, loss, sample_weight):
+        """Least squares for the mean head, then for the log squared residuals.
+
+        Both are convex fits by the core, on the standardised target; only
+        the likelihood fit's convergence is reported. Measured against the
+        constant start on 5,000 x 1, 5,000 x 10 and 20,000 x 50 problems with
+        multiplicative noise: 5, 22 and 36 iterations instead of 11, 32 and
+        63 (12 vs 28 ms, 33 vs 60 ms, 757 vs 683 ms: at 20,000 x 50 the
+        passes over X of the two least-squares fits cost more than the
+        iterations save). On 60 fits of scikit-learn's weight-equivalence
+        data, where the mean interpolates, at most 46 iterations, where the
+        constant start did not converge in 1,000.
+        Returns ``(None, None)``, the constant start, if a least-squares
+        step fits worse than the best constant.
+        """
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            mean = self._least_squares(X, target[:, :1], sample_weight)
+            if mean is None:
+                return None, None
+            residual = target[:, :1] - mean[0]
+            # Residuals below 1e-8 standard deviations of y are rounding.
+            squared = np.maximum(residual**2 + loss.reg_variance, np.finfo(float).eps)
+            log_variance = self._least_squares(X, np.log(squared) + _LOG_CHI2_BIAS, sample_weight)
+        if log_variance is None:
+            return None, None
+        coef = np.hstack([mean[1].coef, log_variance[1].coef])
+        intercept = np.concatenate([mean[1].intercept, log_variance[1].intercept])
+        return coef, intercept
+
+    def _least_squares(self, X, y, sample_weight):
+        """``(fitted values, FitResult)`` of least squares by the core, or None.
+
+        None if the fit is worse than the best constant beyond rounding: the
+        core can fail on rank-deficient sparse X at a tight ``tol``.
+        """
+        result = LinearModelBase._minimise(
+            self, X, y, SquaredError(), sample_weight, None, None, tol=_START_TOL_RATIO * self.tol
+        )
+        fitted = np.asarray(X @ result.coef) + result.intercept
+        weight = sample_weight / np.sum(sample_weight)
+        constant = weight @ y if self.fit_intercept else np.zeros(1)
+        rounding = np.finfo(float).eps * (weight @ y**2)
+        if not weight @ (y - fitted) ** 2 <= weight @ (y - constant) ** 2 + rounding:
+            return None
+        return fitted, result
 
     def _mean_and_log_variance_columns(self):
         return [0], [1]

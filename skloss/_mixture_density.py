@@ -1,21 +1,18 @@
 """MixtureDensityRegressor: a mixture of Gaussians with linear heads."""
 
-import numbers
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    check_scalar,
-)
 
+from ._base import PositiveCount
 from ._core import column_moments
 from ._distributional_base import (
     _COMMON_PARAMETERS_DOC,
     _SAMPLES_DOC,
     _DistributionalRegressorBase,
-    _target_variance,
+    _target_std,
 )
 from ._statistics import weighted_quantile
 from .losses import GaussianMixtureNLL
@@ -122,9 +119,18 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
     deviation of ``y`` per standard deviation of the features, and random
     mixing-logit intercepts (centred: softmax ignores a common shift, and
     the fit keeps them summing to zero); all its draws depend on the data only through
-    weighted statistics, so integer sample weights and repeated samples
-    give the same fit. Without an intercept (``fit_intercept=False``) the
+    weighted statistics. Without an intercept (``fit_intercept=False``) the
     starts differ in the slopes of the mean heads only.
+
+    What sample weights mean: an integer weight gives the objective the
+    same term as repeating the sample, and every start is the same for
+    weighted and repeated data, so both fits begin at the same point of the
+    same objective. The optimiser's arithmetic is not the same (its sums run
+    over different rows), and on a non-convex objective a difference at the
+    level of rounding can end in a different local maximum, or, where the
+    maximiser is not unique, at a different point of the same maximum. The
+    two fits agree when the maximum reached is well separated from others;
+    they are not guaranteed to be equal.
 
     A component collapsing onto data it fits exactly would make the
     likelihood unbounded; ``reg_variance`` keeps it bounded.
@@ -160,6 +166,12 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
     """
 
     _named_losses = {"gaussian_mixture_nll": GaussianMixtureNLL}
+    _parameter_constraints = {
+        **_DistributionalRegressorBase._parameter_constraints,
+        "n_components": [PositiveCount()],
+        "n_init": [PositiveCount()],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -174,22 +186,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
         n_init=1,
         random_state=None,
     ):
-        self.n_components = n_components
-        self.reg_variance = reg_variance
-        self.n_init = n_init
-        self.random_state = random_state
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
-
-    def _validate_params(self):
-        super()._validate_params()
-        check_scalar(self.n_components, "n_components", numbers.Integral, min_val=1)
-        check_scalar(self.n_init, "n_init", numbers.Integral, min_val=1)
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return GaussianMixtureNLL(n_components=int(self.n_components))
@@ -246,7 +243,7 @@ class MixtureDensityRegressor(_DistributionalRegressorBase):
     def _slope_scale(self, X, target, sample_weight):
         """Per-feature slope giving one standard deviation of y per feature std."""
         _, x_std = column_moments(X, sample_weight)
-        y_std = np.sqrt(_target_variance(target[:, :1], sample_weight))
+        y_std = _target_std(target[:, :1], sample_weight)
         scale = np.zeros_like(x_std)
         varying = x_std > 0
         scale[varying] = y_std / (x_std[varying] * np.sqrt(np.count_nonzero(varying)))

@@ -3,14 +3,26 @@
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from ._base import LinearModelBase
-from .losses import AbsoluteError, Huber, Pinball, SquaredError
+from ._base import LOSS_CONSTRAINT, LinearModelBase
+from .losses import (
+    AbsoluteError,
+    GammaNLL,
+    Huber,
+    Loss,
+    Pinball,
+    PoissonNLL,
+    SquaredError,
+    TweedieNLL,
+)
 
 _REGRESSION_LOSSES = {
     "squared_error": SquaredError,
     "absolute_error": AbsoluteError,
     "huber": Huber,
     "quantile": Pinball,
+    "poisson": PoissonNLL,
+    "gamma": GammaNLL,
+    "tweedie": TweedieNLL,
 }
 
 _OBJECTIVE_DOC = r"""
@@ -77,16 +89,38 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self._loss_rejects_negative_targets()
         return tags
+
+    def _loss_rejects_negative_targets(self):
+        """Whether the loss needs y >= 0 or y > 0 (counts, positive amounts).
+
+        Reads the loss without resolving it: tags are asked for often (every
+        ``validate_data``), and resolution validates the loss once per fit.
+        """
+        loss = self._loss_param()
+        if isinstance(loss, str):
+            loss = self._named_losses.get(loss)
+            loss = loss() if loss is not None else None
+        if not isinstance(loss, Loss):
+            return False  # an invalid loss: fit will say so
+        try:
+            loss.check_target(np.array([[-1.0]]))
+        except ValueError:
+            return True
+        return False
 
 
 class LinearRegressor(_LinearRegressorBase):
     __doc__ = r"""Linear regression with a pluggable loss.
 
-    The prediction is the raw output :math:`z = x W + b` (a linear output
-    unit). Which statistic of :math:`y \mid x` it estimates is decided by the
-    loss: the mean for squared error, the median for absolute error, a
-    quantile for the pinball loss, a robust location for Huber.
+    The prediction is the loss's output unit applied to the raw output
+    :math:`z = x W + b`: :math:`z` itself for the identity unit, :math:`e^z`
+    for the log-link losses (Poisson, Gamma, Tweedie, negative binomial).
+    Which statistic of :math:`y \mid x` it estimates is decided by the loss:
+    the mean for squared error and the log-link losses, the median for
+    absolute error, a quantile for the pinball loss, a robust location for
+    Huber.
     {objective}
 
     Parameters
@@ -96,12 +130,21 @@ class LinearRegressor(_LinearRegressorBase):
         ``"absolute_error"`` (:class:`~skloss.losses.AbsoluteError`),
         ``"huber"`` (:class:`~skloss.losses.Huber` with ``delta=1``),
         ``"quantile"`` (:class:`~skloss.losses.Pinball` with
-        ``quantile=0.5``), or any :class:`~skloss.losses.Loss` whose output
-        unit is continuous. A loss object's parameters can be searched as
-        ``loss__<name>``.
+        ``quantile=0.5``), ``"poisson"`` (:class:`~skloss.losses.PoissonNLL`,
+        counts, y >= 0), ``"gamma"`` (:class:`~skloss.losses.GammaNLL`,
+        positive amounts, y > 0), ``"tweedie"``
+        (:class:`~skloss.losses.TweedieNLL` with ``power=1.5``, amounts
+        with exact zeros, y >= 0), or any :class:`~skloss.losses.Loss` whose
+        output unit is continuous. A loss object's parameters can be
+        searched as ``loss__<name>``. A target outside the loss's support
+        raises a ValueError at fit.
     alpha : float, default=0.0
         Strength of the L2 penalty :math:`\frac{{\alpha}}{{2}}\|W\|^2` on the mean
-        loss. ``alpha`` here equals ``Ridge(alpha=alpha * n_samples)``.
+        loss. ``alpha`` here equals ``Ridge(alpha=alpha * n_samples)`` for
+        squared error, and ``PoissonRegressor(alpha=alpha)``,
+        ``GammaRegressor(alpha=alpha)`` and
+        ``TweedieRegressor(power=p, link="log", alpha=alpha)`` for the
+        log-link losses (whose half deviance is the loss up to a constant).
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercept :math:`b`.
     max_iter : int, default=1000
@@ -134,6 +177,8 @@ class LinearRegressor(_LinearRegressorBase):
     LinearGaussianRegressor : Squared error, the conditional mean.
     MedianRegressor : Absolute error, the conditional median.
     sklearn.linear_model.Ridge : Squared error with ``alpha * n_samples``.
+    sklearn.linear_model.PoissonRegressor : ``loss="poisson"`` with the same
+        ``alpha``; likewise ``GammaRegressor`` and ``TweedieRegressor``.
 
     Notes
     -----
@@ -149,7 +194,18 @@ class LinearRegressor(_LinearRegressorBase):
     >>> y = np.array([0.0, 1.0, 2.0, 30.0])
     >>> LinearRegressor(loss="absolute_error").fit(X, y).predict([[1.5]]).round(6)
     array([1.5])
+
+    For counts, the Poisson loss predicts a positive mean :math:`e^z`; with
+    one binary feature it is each group's mean count:
+
+    >>> X = np.array([[0.0], [0.0], [1.0], [1.0]])
+    >>> counts = np.array([1, 3, 4, 8])
+    >>> model = LinearRegressor(loss="poisson", tol=1e-10).fit(X, counts)
+    >>> model.predict([[0.0], [1.0]]).round(6), np.exp(model.coef_).round(6)
+    (array([2., 6.]), array([3.]))
     """.format(objective=_OBJECTIVE_DOC)
+
+    _parameter_constraints = {**LinearModelBase._parameter_constraints, **LOSS_CONSTRAINT}
 
     def __init__(
         self,
@@ -161,14 +217,7 @@ class LinearRegressor(_LinearRegressorBase):
         tol=1e-5,
         warm_start=False,
     ):
-        self.loss = loss
-        super().__init__(
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-            tol=tol,
-            warm_start=warm_start,
-        )
+        self._store_init_arguments(locals())
 
 
 class LinearGaussianRegressor(_LinearRegressorBase):
@@ -220,6 +269,9 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([2.]), 1.0)
     """.format(objective=_OBJECTIVE_DOC)
+
+    def __init__(self, *, alpha=0.0, fit_intercept=True, max_iter=1000, tol=1e-5, warm_start=False):
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return "squared_error"
@@ -282,6 +334,9 @@ class MedianRegressor(_LinearRegressorBase):
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([1.]), 0.0)
     """.format(objective=_OBJECTIVE_DOC)
+
+    def __init__(self, *, alpha=0.0, fit_intercept=True, max_iter=1000, tol=1e-5, warm_start=False):
+        self._store_init_arguments(locals())
 
     def _loss_param(self):
         return "absolute_error"

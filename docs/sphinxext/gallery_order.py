@@ -7,9 +7,11 @@ from pathlib import Path
 READING_ORDER = [
     "plot_mean_vs_median.py",
     "plot_quantile_regression.py",
+    "plot_inference.py",
     "plot_saturation.py",
     "plot_digits_softmax.py",
     "plot_grid_search_losses.py",
+    "plot_claims_poisson_gamma.py",
     "plot_custom_loss.py",
 ]
 

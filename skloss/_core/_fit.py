@@ -1,8 +1,8 @@
 """The shared fitting core's entry point: every estimator is fitted here, by L-BFGS-B.
 
-One fit: the estimator's arrays become a :class:`FitProblem` (weights
-normalised there), :func:`make_objective` picks the objective for the loss,
-and L-BFGS-B minimises it; a non-smooth loss goes through
+One fit: the target is put in units of its own spread (:mod:`._units`),
+the arrays become a :class:`FitProblem`, :func:`make_objective` picks the
+objective for the loss, and L-BFGS-B minimises it; a non-smooth loss goes through
 :func:`~skloss._core._nonsmooth.minimise_non_smooth` instead.
 """
 
@@ -16,8 +16,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._lbfgs import lbfgs, with_single_threaded_blas
 from ._nonsmooth import minimise_non_smooth
-from ._objective import make_objective
+from ._objective import LinearObjective, make_objective
 from ._problem import make_problem
+from ._units import TargetUnits
 
 
 @dataclass
@@ -80,7 +81,10 @@ def fit_linear_model(
     -------
     FitResult
     """
-    problem = make_problem(X, y, sample_weight, alpha, fit_intercept)
+    units = TargetUnits.of(loss, y, sample_weight)
+    loss = units.loss
+    y = units.to_fitted(y)
+    problem = make_problem(X, y, sample_weight, units.alpha(alpha), fit_intercept)
     objective = make_objective(problem, loss)
     if coef_init is None:
         coef_init = np.zeros((problem.n_features, problem.n_outputs))
@@ -88,7 +92,9 @@ def fit_linear_model(
         intercept_init = (
             loss.init_raw(y, sample_weight) if fit_intercept else np.zeros(problem.n_outputs)
         )
-    theta = objective.pack(coef_init, intercept_init)
+    else:
+        intercept_init = units.to_fitted(intercept_init)
+    theta = objective.pack(units.to_fitted(coef_init), intercept_init)
 
     if loss.is_smooth:
         theta, n_iter, converged, message, value = lbfgs(
@@ -96,16 +102,25 @@ def fit_linear_model(
         )
     else:
         theta, n_iter, converged, message = minimise_non_smooth(objective, theta, max_iter, tol)
-        # The smoothed losses' values are not the objective: evaluate it.
-        value = objective.value(theta)
+        value = None
+    if value is None or X.dtype != np.float64 or not isinstance(objective, LinearObjective):
+        # The reported objective is the float64 objective at the returned
+        # coefficients: not a smoothed loss's, nor one from float32
+        # products or from moments.
+        value = objective.exact_value(theta)
 
     if not converged:
         warnings.warn(
-            f"L-BFGS-B did not converge ({message}) after {n_iter} iterations "
+            f"The fit did not converge ({message}) after {n_iter} L-BFGS-B iterations "
             f"(max_iter={max_iter}, tol={tol}). Increase max_iter, loosen tol, "
             "or scale the features (for example with StandardScaler).",
             ConvergenceWarning,
             stacklevel=_caller_stacklevel(),
         )
     coef, intercept = objective.unpack(theta)
-    return FitResult(coef=coef.copy(), intercept=intercept.copy(), n_iter=n_iter, objective=value)
+    return FitResult(
+        coef=units.to_user(coef),
+        intercept=units.to_user(intercept),
+        n_iter=n_iter,
+        objective=units.factor * value,
+    )

@@ -19,7 +19,9 @@ for a loss ``l``, in the optimizer's coordinates ``theta``
 - ``value(theta, loss=None)`` and ``value_and_gradient(theta, loss=None)``:
   ``F`` (and its gradient in ``theta``) under ``loss``, the objective's own
   loss if None. The non-smooth machinery evaluates the same problem under
-  smoothed versions of the loss this way.
+  smoothed versions of the loss this way;
+- ``exact_value(theta)``: ``F`` under the objective's loss, by a pass over
+  the data in float64 (what a fit reports as its objective).
 
 :class:`LinearObjective` evaluates any loss by a pass over the data source
 per evaluation; :class:`QuadraticObjective` evaluates exactly the half
@@ -61,6 +63,13 @@ def _value_and_gradient_kernel(block, coef, intercept, loss):
     return value, transposed_times(block, raw_gradient), raw_gradient.sum(axis=0)
 
 
+def _exact_value_kernel(block, coef, intercept, loss):
+    """The block's weighted loss sum, with the raw output computed in float64."""
+    raw = np.asarray(block.X @ coef, dtype=float)
+    raw += intercept
+    return (float(block.weight @ loss.loss(block.y, raw)),)
+
+
 def _coef_gradient_kernel(block, raw_gradient):
     """``X_b^T G_b`` for a per-sample gradient ``G`` of all samples."""
     return (transposed_times(block, raw_gradient[block.rows]),)
@@ -82,6 +91,18 @@ class Objective:
     def raw_output(self, theta):
         coef, intercept = self.unpack(theta)
         return self.problem.data.stack_over_blocks(_raw_output_kernel, coef, intercept)
+
+    def exact_value(self, theta):
+        """The objective under its own loss by a float64 pass over the data.
+
+        What a fit reports: evaluations during the fit multiply float32 X in
+        float32, and the quadratic objective works from moments.
+        """
+        coef, intercept = self.unpack(theta)
+        (mean_loss,) = self.problem.data.sum_over_blocks(
+            _exact_value_kernel, coef, intercept, self.loss
+        )
+        return mean_loss + self._extra_terms(coef, intercept)
 
     def _extra_terms(self, coef, intercept):
         """Value of the penalty and of the linear term at ``(W, b)``."""

@@ -28,7 +28,7 @@ _EVALUATION_UNITS, _GRAM_FEATURES_PER_UNIT = 7.0, 6.6
 _WHITENING_BUDGET = 4.0
 # Multiply-adds below which whitening takes a few milliseconds: always done.
 _NEGLIGIBLE_WHITENING = 2e7
-# Cholesky jitter relative to the mean diagonal: enough to factor a
+# Cholesky jitter relative to a unit diagonal: enough to factor a
 # semi-definite matrix, far below any direction that matters.
 _JITTER = 1e-12
 # The jitter grows by this factor per failed factorisation, at most this often.
@@ -93,18 +93,33 @@ class Reparametrisation:
 
 
 def inverse_cholesky_transpose(hessian):
-    """``L^{-T}`` with ``L L^T`` the Hessian (nudged to be positive definite)."""
+    """``L^{-T}`` with ``L L^T`` the Hessian (nudged to be positive definite).
+
+    The Hessian is first scaled to unit diagonal, ``H = D C D``, and the
+    correlation-like ``C`` is factored: a jitter relative to the whole
+    diagonal would swamp the entries of columns in small units, a jitter
+    relative to one is the same for every column whatever its units.
+    Features with nothing on the diagonal (constant, unpenalised) are
+    decoupled from the others and keep scale one.
+    """
     n = hessian.shape[0]
-    jitter = _JITTER * max(float(np.trace(hessian)) / max(n, 1), 1e-300)
+    diagonal = np.diag(hessian).copy()
+    flat = ~(diagonal > 0)
+    diagonal[flat] = 1.0
+    root = np.sqrt(diagonal)
+    correlation = hessian / np.outer(root, root)
+    correlation[flat, flat] = 1.0
+    jitter = _JITTER
     for _ in range(_JITTER_TRIES):
         try:
-            factor = scipy.linalg.cholesky(hessian + jitter * np.eye(n), lower=True)
+            factor = scipy.linalg.cholesky(correlation + jitter * np.eye(n), lower=True)
             break
         except np.linalg.LinAlgError:
             jitter *= _JITTER_GROWTH
     else:
-        return np.ones(n)
-    return scipy.linalg.solve_triangular(factor, np.eye(n), lower=True).T
+        return 1.0 / root
+    inverse = scipy.linalg.solve_triangular(factor, np.eye(n), lower=True).T
+    return inverse / root[:, np.newaxis]
 
 
 def choose_preconditioner(data):

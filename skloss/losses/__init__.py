@@ -9,6 +9,10 @@ gradient with :func:`check_gradient`.
 losses: their raw output holds the parameters of a whole conditional
 distribution (a mean and a log-variance, or a Gaussian mixture), for
 ``HeteroscedasticRegressor`` and ``MixtureDensityRegressor``.
+
+:class:`PoissonNLL`, :class:`GammaNLL`, :class:`TweedieNLL` and
+:class:`NegativeBinomialNLL` model counts and positive amounts on the
+:class:`Exp` output unit: the raw output is the log of the mean.
 """
 
 from ._base import Loss
@@ -20,7 +24,8 @@ from ._classification import (
 )
 from ._distributional import GaussianMixtureNLL, GaussianNLL
 from ._gradient_check import check_gradient
-from ._output_units import GaussianMean, Identity, MixtureMean, OutputUnit, Sigmoid, Softmax
+from ._log_link import GammaNLL, NegativeBinomialNLL, PoissonNLL, TweedieNLL
+from ._output_units import Exp, GaussianMean, Identity, MixtureMean, OutputUnit, Sigmoid, Softmax
 from ._regression import AbsoluteError, Huber, Pinball, SquaredError
 
 __all__ = [
@@ -29,6 +34,10 @@ __all__ = [
     "AbsoluteError",
     "Huber",
     "Pinball",
+    "PoissonNLL",
+    "GammaNLL",
+    "TweedieNLL",
+    "NegativeBinomialNLL",
     "BernoulliLogLoss",
     "SigmoidSquaredError",
     "MultinoulliLogLoss",
@@ -37,6 +46,7 @@ __all__ = [
     "GaussianMixtureNLL",
     "OutputUnit",
     "Identity",
+    "Exp",
     "Sigmoid",
     "Softmax",
     "GaussianMean",

@@ -1,5 +1,6 @@
 """The loss interface every skloss loss implements."""
 
+import copy
 import functools
 import inspect
 
@@ -28,6 +29,25 @@ def _remembering_success(validate):
     return checked
 
 
+def diagonal_hessian(second_derivatives):
+    """Per-sample Hessians of a loss that is a sum of one term per output.
+
+    Parameters
+    ----------
+    second_derivatives : ndarray of shape (n_samples, n_outputs)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs, n_outputs)
+        Diagonal matrices with ``second_derivatives`` on their diagonals.
+    """
+    n_samples, n_outputs = second_derivatives.shape
+    hessian = np.zeros((n_samples, n_outputs, n_outputs))
+    diagonal = np.arange(n_outputs)
+    hessian[:, diagonal, diagonal] = second_derivatives
+    return hessian
+
+
 class Loss:
     r"""Base class of losses: subclass it to plug a new loss into any estimator.
 
@@ -46,6 +66,10 @@ class Loss:
     constant raw output. :func:`skloss.losses.check_gradient` checks the
     gradient against finite differences. For speed, :meth:`loss_gradient` may
     be overridden to share work between the value and the gradient.
+
+    A loss whose distribution has a restricted support (counts, positive
+    amounts) implements :meth:`check_target`: estimators call it once per
+    fit and fail with its message before fitting anything.
 
     A loss that is not differentiable everywhere sets ``is_smooth = False``
     and implements :meth:`smoothed`; the fitting core then minimises a
@@ -68,15 +92,22 @@ class Loss:
     Attributes
     ----------
     output_unit : OutputUnit
-        Maps raw outputs to predictions (identity, sigmoid or softmax); its
+        Maps raw outputs to predictions (identity, exp, sigmoid or softmax); its
         ``target_kind`` tells which estimators accept the loss.
     is_smooth : bool
         Whether the loss is continuously differentiable in ``raw``.
     kink_at_target : bool
         Whether the loss is piecewise linear in ``raw`` with its only kink at
         ``raw == y``. Such a loss's ``smoothed(width)`` must equal it wherever
-        ``|y - raw| > width``: the core then treats samples far from their
-        kinks as a linear term.
+        ``|y - raw| > width`` (the core then treats samples far from their
+        kinks as a linear term) and lie below it elsewhere (which bounds how
+        far an uncertified fit is from the optimum).
+    has_dispersion : bool
+        Whether the loss is the negative log-likelihood, at unit dispersion,
+        of a family whose dispersion is a free parameter (Gaussian, Gamma,
+        Tweedie). :func:`skloss.inference.summary` then estimates the
+        dispersion for ``cov_type="model"``, by Pearson's statistic over
+        ``n - p``; a loss without one (Bernoulli, Poisson) keeps it at 1.
 
     Examples
     --------
@@ -99,6 +130,7 @@ class Loss:
     output_unit = Identity()
     is_smooth = True
     kink_at_target = False
+    has_dispersion = False
     #: True only for exactly ``1/2 ||raw - y||^2``: the core then fits from
     #: the Gram matrix of X (one pass) instead of passing over X every step.
     #: Read from the class's own namespace only: subclasses do not inherit it.
@@ -114,6 +146,9 @@ class Loss:
         if overrides and "_weighted_loss_gradient" not in own:
             # Likewise the fitting core's fused path: back to the public methods.
             cls._weighted_loss_gradient = Loss._weighted_loss_gradient
+        if ("loss" in own or "gradient" in own) and "for_target_scale" not in own:
+            # A parent's rule for rescaling y need not hold for a new loss.
+            cls.for_target_scale = Loss.for_target_scale
         if "validate" in own:
             cls.validate = _remembering_success(own["validate"])
 
@@ -146,10 +181,54 @@ class Loss:
         """
         return self
 
+    def _with_params(self, **params):
+        """A copy with ``params`` changed, which the caller knows to be valid.
+
+        For losses derived from a validated one (the same loss in other
+        units): the copy is not checked again.
+        """
+        derived = copy.copy(self)
+        for name, value in params.items():
+            object.__setattr__(derived, name, value)
+        return derived
+
     def _ensure_valid(self):
         """:meth:`validate`, unless it passed since the parameters last changed."""
         if not self.__dict__.get("_validated", False):
             self.validate()
+
+    def for_target_scale(self, scale):
+        """This loss in units of ``y / scale``, if its raw output is in the units of ``y``.
+
+        The fitting core fits ``y / scale`` instead of ``y`` (``scale`` a
+        power of two near the spread of ``y``, so the division is exact) and
+        maps the solution back, which makes fits the same whatever the units
+        of ``y``. A loss allows it by returning the loss ``l_s`` and the
+        factor ``c`` with ``l(y, z) = c * l_s(y / scale, z / scale)`` for
+        all ``y`` and ``z``. The default, None, fits ``y`` as given (losses
+        whose raw output is not in the units of ``y``, such as logits).
+
+        Parameters
+        ----------
+        scale : float
+            Positive.
+
+        Returns
+        -------
+        (Loss, float) or None
+
+        Examples
+        --------
+        Half squared error scales with the square of the units, the Huber
+        loss too once its ``delta`` is expressed in the new units:
+
+        >>> from skloss.losses import Huber, SquaredError
+        >>> SquaredError().for_target_scale(4.0)
+        (SquaredError(), 16.0)
+        >>> Huber(delta=2.0).for_target_scale(4.0)
+        (Huber(delta=0.5), 16.0)
+        """
+        return None
 
     def kink_slopes(self):
         """Slopes of a kinked loss on each side of its kink at ``raw == y``.
@@ -222,6 +301,39 @@ class Loss:
                [ 0.5]])
         """
         raise NotImplementedError(f"{type(self).__name__} must implement gradient(y, raw).")
+
+    def hessian(self, y, raw):
+        """Hessian of the per-sample loss with respect to ``raw``.
+
+        Optional: :func:`skloss.inference.summary` uses it for standard
+        errors. A loss that does not implement it (this default raises
+        ``NotImplementedError``) gets central finite differences of
+        :meth:`gradient` instead, at the cost of ``2 * n_outputs`` extra
+        gradient evaluations per block of rows.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            The target, as :meth:`gradient` takes it.
+        raw : ndarray of shape (n_samples, n_outputs)
+            The raw outputs at which to differentiate twice.
+
+        Returns
+        -------
+        hessian : ndarray of shape (n_samples, n_outputs, n_outputs)
+            ``hessian[i, j, k]`` is the second derivative of the loss of
+            sample ``i`` with respect to ``raw[i, j]`` and ``raw[i, k]``.
+
+        Examples
+        --------
+        The log-loss's Hessian in the logit is :math:`p (1 - p)`:
+
+        >>> import numpy as np
+        >>> from skloss.losses import BernoulliLogLoss
+        >>> BernoulliLogLoss().hessian(np.array([[1.0]]), np.array([[0.0]]))
+        array([[[0.25]]])
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement hessian(y, raw).")
 
     def loss_gradient(self, y, raw, sample_weight):
         """Weighted mean loss and its gradient with respect to ``raw``.
@@ -312,6 +424,36 @@ class Loss:
         (array([4.]), array([2.]))
         """
         return np.zeros(y.shape[1])
+
+    def check_target(self, y):
+        """Raise a ValueError if ``y`` lies outside the loss's target support.
+
+        Estimators call it once per fit, on the encoded target, before
+        fitting: a failed check leaves the estimator as it was. The default
+        accepts every target; a loss for counts or positive amounts
+        overrides it.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Target, encoded as the loss expects.
+
+        Raises
+        ------
+        ValueError
+            If some target is outside the support, saying which are allowed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss.losses import GammaNLL, SquaredError
+        >>> y = np.array([[0.0], [2.0]])
+        >>> SquaredError().check_target(y)
+        >>> GammaNLL().check_target(y)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+            ...
+        ValueError: GammaNLL() needs a positive target y, but y has a minimum of 0.0. ...
+        """
 
     def smoothed(self, width):
         """A smooth approximation of a non-smooth loss.

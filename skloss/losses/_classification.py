@@ -9,7 +9,7 @@ import numpy as np
 from scipy.special import expit, logsumexp, softmax
 
 from .._statistics import weighted_mean
-from ._base import Loss
+from ._base import Loss, diagonal_hessian
 from ._output_units import Sigmoid, Softmax
 
 __all__ = [
@@ -51,6 +51,10 @@ class BernoulliLogLoss(Loss):
 
     def gradient(self, y, raw):
         return expit(raw) - y
+
+    def hessian(self, y, raw):
+        # p (1 - p) = sigma(z) sigma(-z), without cancellation.
+        return diagonal_hessian(expit(raw) * expit(-raw))
 
     def _weighted_loss_gradient(self, y, raw, weight):
         # One exponential serves both the loss and the sigmoid.
@@ -115,6 +119,12 @@ class SigmoidSquaredError(Loss):
         # sigma(z) (1 - sigma(z)) = sigma(z) sigma(-z), without cancellation.
         return (p - y) * p * expit(-raw)
 
+    def hessian(self, y, raw):
+        # d/dz of (p - y) s with s = p (1 - p) and ds/dz = s (1 - 2p).
+        p = expit(raw)
+        slope = p * expit(-raw)
+        return diagonal_hessian(slope * (slope + (p - y) * (1.0 - 2.0 * p)))
+
     def init_raw(self, y, sample_weight):
         return _logit(weighted_mean(y, sample_weight))
 
@@ -142,6 +152,9 @@ class MultinoulliLogLoss(Loss):
 
     def gradient(self, y, raw):
         return softmax(raw, axis=1) - y
+
+    def hessian(self, y, raw):
+        return _softmax_jacobian(softmax(raw, axis=1))
 
     def _weighted_loss_gradient(self, y, raw, weight):
         # logsumexp and softmax share the shifted exponentials.
@@ -191,5 +204,27 @@ class SoftmaxSquaredError(Loss):
         # Jacobian of softmax is diag(p) - p p^T, applied to the residual.
         return p * (residual - np.einsum("ij,ij->i", p, residual)[:, np.newaxis])
 
+    def hessian(self, y, raw):
+        # J J + sum_k r_k (second derivatives of p_k), with J the softmax
+        # Jacobian and r = p - y; the second term works out to
+        # diag(g) - g p^T - p g^T with g the gradient.
+        p = softmax(raw, axis=1)
+        jacobian = _softmax_jacobian(p)
+        gradient = np.einsum("ijk,ik->ij", jacobian, p - y)
+        hessian = jacobian @ jacobian
+        outer = gradient[:, :, np.newaxis] * p[:, np.newaxis, :]
+        hessian -= outer + outer.transpose(0, 2, 1)
+        diagonal = np.arange(p.shape[1])
+        hessian[:, diagonal, diagonal] += gradient
+        return hessian
+
     def init_raw(self, y, sample_weight):
         return MultinoulliLogLoss.init_raw(self, y, sample_weight)
+
+
+def _softmax_jacobian(p):
+    """Per-sample ``diag(p) - p p^T``: the softmax Jacobian, symmetric."""
+    jacobian = -p[:, :, np.newaxis] * p[:, np.newaxis, :]
+    diagonal = np.arange(p.shape[1])
+    jacobian[:, diagonal, diagonal] += p
+    return jacobian

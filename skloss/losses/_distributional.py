@@ -214,7 +214,7 @@ class GaussianNLL(_LossFromTerms):
         _check_reg_variance("GaussianNLL", self.reg_variance)
         return self
 
-    def _terms(self, y, raw):
+    def _residual_and_log_variance(self, y, raw):
         raw = np.asarray(raw, dtype=float)
         if raw.ndim != 2 or raw.shape[1] % 2:
             raise ValueError(
@@ -223,13 +223,34 @@ class GaussianNLL(_LossFromTerms):
             )
         n_targets = raw.shape[1] // 2
         y = _observed(y, raw, n_targets, "GaussianNLL")
+        return y - raw[:, :n_targets], raw[:, n_targets:]
+
+    def _terms(self, y, raw):
+        residual, log_variance = self._residual_and_log_variance(y, raw)
         self._ensure_valid()
         reg_variance = float(self.reg_variance)
-        residual = y - raw[:, :n_targets]
         value, precision, dlog_variance = _neg_log_normal(
-            residual * residual, raw[:, n_targets:], reg_variance
+            residual * residual, log_variance, reg_variance
         )
         return value.sum(axis=1), np.hstack([-residual * precision, dlog_variance])
+
+    def hessian(self, y, raw):
+        residual, log_variance = self._residual_and_log_variance(y, raw)
+        self._ensure_valid()
+        reg_variance = float(self.reg_variance)
+        precision, dprecision = _precision(log_variance)
+        # exp(-v) is its own second derivative; its linear continuation has none.
+        d2precision = np.where(-log_variance <= _PRECISION_CAP, precision, 0.0)
+        n_samples, n_targets = residual.shape
+        means, log_variances = np.arange(n_targets), n_targets + np.arange(n_targets)
+        hessian = np.zeros((n_samples, 2 * n_targets, 2 * n_targets))
+        hessian[:, means, means] = precision
+        hessian[:, means, log_variances] = -residual * dprecision
+        hessian[:, log_variances, means] = -residual * dprecision
+        hessian[:, log_variances, log_variances] = (
+            0.5 * (residual * residual + reg_variance) * d2precision
+        )
+        return hessian
 
     def init_raw(self, y, sample_weight):
         r"""The best constant: the weighted mean and log-variance of ``y``.

@@ -8,7 +8,18 @@ loss it is given fits its task.
 import numpy as np
 from scipy.special import expit, softmax
 
-__all__ = ["OutputUnit", "Identity", "Sigmoid", "Softmax", "GaussianMean", "MixtureMean"]
+__all__ = ["OutputUnit", "Identity", "Exp", "Sigmoid", "Softmax", "GaussianMean", "MixtureMean"]
+
+# The largest raw output whose exponential is a finite double: exp(709.78)
+# is about 1.8e308. Log-link losses and the Exp unit clip exponents here so
+# that an extreme raw output gives a huge finite number, never inf * 0 = NaN.
+LOG_MAX_FLOAT = float(np.log(np.finfo(np.float64).max))
+
+
+def clipped_exp(exponent):
+    """``exp(exponent)`` with the exponent clipped at ``LOG_MAX_FLOAT``: never inf."""
+    # In double precision: a float32 input would overflow above 88.7.
+    return np.exp(np.minimum(np.asarray(exponent, dtype=float), LOG_MAX_FLOAT))
 
 
 class OutputUnit:
@@ -20,7 +31,7 @@ class OutputUnit:
         Short name, used in error messages.
     target_kind : {"continuous", "binary", "categorical", "distribution"}
         The kind of target a loss on this unit models. Regressors accept
-        losses on a ``"continuous"`` unit, `SigmoidClassifier` on a
+        losses on a ``"continuous"`` unit (identity or exp), `SigmoidClassifier` on a
         ``"binary"`` one and `SoftmaxClassifier` on a ``"categorical"`` one.
         A ``"distribution"`` unit belongs to a loss whose raw output holds the
         parameters of a whole conditional distribution (a mean and a
@@ -92,6 +103,31 @@ class Identity(OutputUnit):
 
     def __call__(self, raw):
         return raw
+
+
+class Exp(OutputUnit):
+    """Log-link output unit: the prediction is ``exp(raw)``, a positive mean.
+
+    The raw output is the logarithm of the mean of a count or a positive
+    amount (Poisson, Gamma, Tweedie, negative binomial), so features act
+    multiplicatively on the mean. Raw outputs above about 709.78, whose
+    exponential exceeds the largest double, give the largest double rather
+    than inf.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skloss.losses import Exp
+    >>> Exp()(np.array([[0.0, np.log(3.0)], [-1000.0, 1000.0]]))
+    array([[1.00000000e+000, 3.00000000e+000],
+           [0.00000000e+000, 1.79769313e+308]])
+    """
+
+    name = "exp"
+    target_kind = "continuous"
+
+    def __call__(self, raw):
+        return clipped_exp(np.asarray(raw))
 
 
 class Sigmoid(OutputUnit):

@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from .._statistics import weighted_mean, weighted_quantile
-from ._base import Loss
+from ._base import Loss, diagonal_hessian
 
 __all__ = ["SquaredError", "AbsoluteError", "Huber", "Pinball"]
 
@@ -29,12 +29,16 @@ class SquaredError(Loss):
     """
 
     is_half_squared_error = True
+    has_dispersion = True
 
     def loss(self, y, raw):
         return 0.5 * np.sum((raw - y) ** 2, axis=1)
 
     def gradient(self, y, raw):
         return raw - y
+
+    def hessian(self, y, raw):
+        return diagonal_hessian(np.ones(np.shape(raw)))
 
     def _weighted_loss_gradient(self, y, raw, weight):
         residual = raw - y
@@ -43,6 +47,9 @@ class SquaredError(Loss):
 
     def init_raw(self, y, sample_weight):
         return weighted_mean(y, sample_weight)
+
+    def for_target_scale(self, scale):
+        return self, scale * scale
 
 
 class Huber(Loss):
@@ -92,6 +99,11 @@ class Huber(Loss):
         self._ensure_valid()
         return np.clip(raw - y, -self.delta, self.delta)
 
+    def hessian(self, y, raw):
+        # 1 in the quadratic zone, 0 where the loss is linear.
+        self._ensure_valid()
+        return diagonal_hessian((np.abs(raw - y) <= self.delta).astype(float))
+
     def _weighted_loss_gradient(self, y, raw, weight):
         # With c = clip(r, -delta, delta) the loss is c (r - c / 2) on both branches.
         residual = raw - y
@@ -104,6 +116,11 @@ class Huber(Loss):
     def init_raw(self, y, sample_weight):
         self._ensure_valid()
         return weighted_quantile(y, sample_weight, 0.5)
+
+    def for_target_scale(self, scale):
+        self._ensure_valid()
+        # A power of two changes a positive finite delta exactly.
+        return self._with_params(delta=self.delta / scale), scale * scale
 
 
 class Pinball(Loss):
@@ -152,6 +169,9 @@ class Pinball(Loss):
     def kink_slopes(self):
         tau = self._tau()
         return -self._scale * tau, self._scale * (1.0 - tau)
+
+    def for_target_scale(self, scale):
+        return self, scale
 
     def loss(self, y, raw):
         # max(tau r, (tau - 1) r) = tau r + max(-r, 0)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..._statistics import weighted_quantile
 from .._lbfgs import lbfgs
 from ._exact import kink_step
 from ._screening import ScreenedObjective, near_samples, widened
@@ -36,21 +37,22 @@ def minimise_non_smooth(objective, theta, max_iter, tol):
     theta, n_iter, converged, message
     """
     problem, loss = objective.problem, objective.loss
-    raw = objective.raw_output(theta)
-    scale = float(problem.data.sample_weight @ np.mean(np.abs(problem.data.y - raw), axis=1))
+    scale = _residual_scale(problem, objective.raw_output(theta))
     if not scale > 0:
         # Every residual is already zero: the start is optimal.
         return theta, 0, True, "all residuals are zero"
 
     n_iter, converged, message = 0, True, ""
+    smooth = None
     for width in scale * _SMOOTHING_WIDTHS:
         budget = max_iter - n_iter
         if budget <= 0:
             converged = False
             message = "the iteration budget ran out during smoothing continuation"
             break
+        smooth = loss.smoothed(width)
         theta, stage_iter, converged, message, screened = _smoothed_stage(
-            objective, theta, loss.smoothed(width), width, budget, tol
+            objective, theta, smooth, width, budget, tol
         )
         n_iter += stage_iter
         if loss.kink_at_target:
@@ -58,7 +60,40 @@ def minimise_non_smooth(objective, theta, max_iter, tol):
             theta, certified = _exact_step(objective, theta, screened, width, scale, last_chance)
             if certified:
                 return theta, n_iter, True, "optimality certified"
+    if loss.kink_at_target and converged and smooth is not None:
+        # Promised exact, not proven: say so, with what is known.
+        return theta, n_iter, False, _uncertified(objective, theta, smooth)
     return theta, n_iter, converged, message
+
+
+def _uncertified(objective, theta, smooth):
+    """Why a kinked fit is not certified, and what is known of its distance to the optimum.
+
+    The smoothed loss lies below the loss, so the smoothed optimum lies
+    below the optimum: if L-BFGS reached it, the objective exceeds the
+    optimum by at most its excess over the smoothed objective here.
+    """
+    value = objective.value(theta)
+    gap = max(value - objective.value(theta, smooth), 0.0) / max(abs(value), 1e-300)
+    return (
+        "the exact finish could not certify optimality, for example on rank-deficient "
+        "or badly conditioned X; the result is the last smoothed optimum, whose "
+        f"objective exceeds the optimum by at most {gap:.1e} (relative) plus the "
+        "optimizer's tolerance"
+    )
+
+
+def _residual_scale(problem, raw):
+    """Typical residual size: the weighted median of the samples' mean absolute residuals.
+
+    A median, so a far outlier does not widen the smoothing zones of all
+    samples; the weighted mean when more than half the weight has zero
+    residual already.
+    """
+    residual = np.mean(np.abs(problem.data.y - raw), axis=1)
+    weight = problem.data.sample_weight
+    scale = float(weighted_quantile(residual[:, np.newaxis], weight, 0.5)[0])
+    return scale if scale > 0 else float(weight @ residual)
 
 
 def _smoothed_stage(objective, theta, smooth, width, max_iter, tol):
@@ -113,7 +148,9 @@ def _exact_step(objective, theta, screened, width, scale, last_chance):
     if screened is None:
         return kink_step(objective, theta, width, scale, last_chance)
     start = screened.pack(*objective.unpack(theta))
-    candidate, certified = kink_step(screened, start, width, scale, last_chance)
+    candidate, certified = kink_step(
+        screened, start, width, scale, last_chance, full_problem=objective.problem
+    )
     candidate = objective.pack(*screened.unpack(candidate))
     if np.any(screened.came_near(objective.raw_output(candidate), 0.0)):
         return theta, False

@@ -25,6 +25,9 @@ import warnings
 
 import numpy as np
 import scipy.linalg
+import scipy.optimize
+
+from .._moments import centred_moments, column_means, mean_squares
 
 # The steps solve dense systems in about n_params unknowns.
 MAX_PARAMS = 2000
@@ -48,6 +51,15 @@ _MAX_NEAR_PER_PARAM = 4
 # Beyond this share of samples changing side in a pivot, recomputing the
 # gradient in one pass is cheaper than updating it sample by sample.
 _RECOMPUTE_SHARE = 1 / 8
+# Parameters whose pivot in the QR factorisation of the (unit-diagonal)
+# Gram matrix falls below this fraction of the first are dependent: the
+# Gram matrix squares X's conditioning, so this is about 1e-6 in X.
+_RANK_TOLERANCE = 1e-12
+# The degenerate certificate solves a dense problem in this many kink
+# samples per parameter at most.
+_MAX_DEGENERATE_KINKS_PER_PARAM = 50
+# What _simplex returns when the nearest samples do not define a vertex.
+_RANK_DEFICIENT = "rank deficient"
 # Edge line search: start from this many nearest crossings, grow by this.
 _FIRST_WINDOW, _WINDOW_GROWTH = 32, 4
 
@@ -58,10 +70,16 @@ class _Column:
     All data are read from the problem: X's rows through its data source,
     y and the normalised weights, alpha, and its linear term (the samples a
     screened stage keeps only as a constant gradient).
+
+    The parameters ``beta`` are in units of the features' sizes: feature j
+    enters as ``x_j / u_j`` with ``u_j`` its root mean square, so the vertex
+    and KKT systems, and the independence test of rows, are the same
+    whatever the units of each column of X.
     """
 
-    def __init__(self, problem, loss, j):
+    def __init__(self, problem, loss, j, feature_units):
         self.data = problem.data
+        self.units = feature_units
         self.n_features = problem.n_features
         self.fit_intercept = problem.fit_intercept
         self.alpha = problem.alpha
@@ -77,12 +95,12 @@ class _Column:
         self.linear = np.zeros(self.n_params)
         if problem.linear_term is not None:
             coef_term, intercept_term = problem.linear_term
-            self.linear[: self.n_features] = coef_term[:, j]
+            self.linear[: self.n_features] = coef_term[:, j] / feature_units
             if self.fit_intercept:
                 self.linear[-1] = intercept_term[j]
 
     def rows(self, index):
-        rows = self.data.dense_rows(index)
+        rows = self.data.dense_rows(index) / self.units
         if self.fit_intercept:
             rows = np.hstack([rows, np.ones((len(index), 1))])
         return rows
@@ -94,6 +112,7 @@ class _Column:
 
     def rmatvec(self, g):
         (out,) = self.data.sum_over_blocks(_transposed_product_kernel, g)
+        out = out / self.units
         return np.append(out, g.sum()) if self.fit_intercept else out
 
     def gradient(self, side_gradient):
@@ -101,14 +120,25 @@ class _Column:
         return self.rmatvec(side_gradient) + self.linear
 
     def split(self, beta):
-        if self.fit_intercept:
-            return beta[:-1], beta[-1]
-        return beta, 0.0
+        """``(coef, intercept)`` in X's units from ``beta``."""
+        coef = beta[: self.n_features] / self.units
+        return coef, (beta[-1] if self.fit_intercept else 0.0)
+
+    def join(self, coef, intercept):
+        """``beta`` from ``coef`` and ``intercept`` in X's units."""
+        beta = coef * self.units
+        return np.append(beta, intercept) if self.fit_intercept else beta
+
+    def penalty_weights(self):
+        """The penalty is ``alpha/2 sum_k p_k beta_k^2`` with these ``p``."""
+        weights = np.zeros(self.n_params)
+        weights[: self.n_features] = 1.0 / self.units**2
+        return weights
 
     def value(self, beta):
         residual = self.y - self.matvec(beta)
         loss = np.where(residual > 0, self.below, self.above) * -residual
-        coef = beta[: self.n_features]
+        coef = self.split(beta)[0]
         return float(loss.sum()) + 0.5 * self.alpha * float(coef @ coef) + self.linear @ beta
 
     def side_gradient(self, residual, kinks):
@@ -139,6 +169,12 @@ class _Column:
         )
 
 
+def _feature_units(data):
+    """Root mean square of each column of X (one where a column is zero)."""
+    units = np.sqrt(mean_squares(data))
+    return np.where(units > 0, units, 1.0)
+
+
 def _raw_kernel(block, coef, intercept):
     """``X_b coef + intercept`` in X's precision."""
     raw = np.asarray(block.X @ coef.astype(block.X.dtype, copy=False), dtype=float)
@@ -151,7 +187,81 @@ def _transposed_product_kernel(block, g):
     return (np.asarray(product, dtype=float).ravel(),)
 
 
-def kink_step(objective, theta, width, scale, last_chance=False):
+class _KeptColumn(_Column):
+    """A column on a basis of its parameters, for rank-deficient X (alpha = 0).
+
+    The other parameters' columns of ``[X / u, 1]`` are combinations of the
+    kept ones on every weighted row, so they add nothing the kept ones
+    cannot: a vertex of the linear program needs only as many kinks as
+    there are kept parameters. Certificates are checked in all parameters.
+    """
+
+    def __init__(self, column, kept, combination):
+        self.__dict__.update(column.__dict__)
+        self.full, self.kept, self.combination = column, kept, combination
+        self.dropped = np.setdiff1d(np.arange(column.n_params), kept)
+        self.n_params = len(kept)
+        self.linear = column.linear[kept]
+
+    def _embed(self, beta):
+        full = np.zeros(self.full.n_params)
+        full[self.kept] = beta
+        return full
+
+    def rows(self, index):
+        return self.full.rows(index)[:, self.kept]
+
+    def matvec(self, beta):
+        return self.full.matvec(self._embed(beta))
+
+    def rmatvec(self, g):
+        return self.full.rmatvec(g)[self.kept]
+
+    def split(self, beta):
+        return self.full.split(self._embed(beta))
+
+    def join(self, coef, intercept):
+        full = self.full.join(coef, intercept)
+        return full[self.kept] + self.combination @ full[self.dropped]
+
+    def certified(self, beta, kinks, multiplier, residual_before, scale):
+        if not super().certified(beta, kinks, multiplier, residual_before, scale):
+            return False
+        # Stationarity in the dropped parameters too: it holds only if they
+        # really are combinations of the kept ones.
+        side = self.side_gradient(residual_before, kinks)
+        defect = self.full.gradient(side) + self.full.rows(kinks).T @ multiplier
+        slopes = np.maximum(np.abs(self.below), np.abs(self.above))
+        return bool(np.max(np.abs(defect)) <= _KKT_SLACK * np.sum(slopes))
+
+
+def _parameter_basis(problem, units):
+    """A basis of the parameters on the weighted rows, or None if all are independent.
+
+    From a pivoted QR factorisation of the Gram matrix of ``[X / u, 1]``.
+
+    Returns
+    -------
+    kept : ndarray of int
+    combination : ndarray of shape (len(kept), n_params - len(kept))
+        The dropped parameters' columns as combinations of the kept ones.
+    """
+    data, n_features = problem.data, problem.n_features
+    gram = centred_moments(data, np.zeros(n_features))[0] / np.outer(units, units)
+    if problem.fit_intercept:
+        mean = column_means(data) / units
+        gram = np.block([[gram, mean[:, np.newaxis]], [mean[np.newaxis, :], np.ones((1, 1))]])
+    _, triangle, order = scipy.linalg.qr(gram, pivoting=True)
+    size = np.abs(np.diag(triangle))
+    rank = int(np.count_nonzero(size > _RANK_TOLERANCE * size[0]))
+    if rank == len(gram):
+        return None
+    kept, dropped = np.sort(order[:rank]), np.sort(order[rank:])
+    combination = scipy.linalg.lstsq(gram[np.ix_(kept, kept)], gram[np.ix_(kept, dropped)])[0]
+    return kept, combination
+
+
+def kink_step(objective, theta, width, scale, last_chance=False, full_problem=None):
     """Jump from a smoothed solution onto the exact optimum, if it can be found.
 
     Parameters
@@ -167,6 +277,10 @@ def kink_step(objective, theta, width, scale, last_chance=False):
     last_chance : bool, default=False
         Try even when many samples are near their kinks (ties), which
         earlier stages skip as too far from a vertex.
+    full_problem : FitProblem, default=None
+        The problem whose rows tell which parameters are dependent (a
+        screened objective's problem has only the near rows); the
+        objective's problem if None.
 
     Returns
     -------
@@ -181,10 +295,11 @@ def kink_step(objective, theta, width, scale, last_chance=False):
         return theta, False
     coef, intercept = objective.unpack(theta)
     new_coef, new_intercept = coef.copy(), intercept.copy()
+    units = _feature_units(problem.data)
     certified = True
     for j in range(problem.n_outputs):
-        column = _Column(problem, objective.loss, j)
-        beta = np.append(coef[:, j], intercept[j]) if column.fit_intercept else coef[:, j]
+        column = _Column(problem, objective.loss, j, units)
+        beta = column.join(coef[:, j], intercept[j])
         residual = column.y - column.matvec(beta)
         near_kinks = np.count_nonzero(column.active & (np.abs(residual) <= width))
         if near_kinks > _MAX_NEAR_PER_PARAM * column.n_params and not last_chance:
@@ -193,16 +308,54 @@ def kink_step(objective, theta, width, scale, last_chance=False):
             continue
         if problem.alpha == 0:
             candidate = _simplex(column, beta, scale)
+            if candidate is _RANK_DEFICIENT:
+                basis = _parameter_basis(full_problem or problem, units)
+                if basis is None:
+                    candidate = _simplex(column, beta, scale, search_all=True)
+                else:
+                    column = _KeptColumn(column, *basis)
+                    candidate = _simplex(column, column.join(coef[:, j], intercept[j]), scale)
+                    beta = column.join(coef[:, j], intercept[j])
         else:
             candidate = _qp_step(column, beta, width, scale)
         if candidate is None:
             certified = False
             continue
         beta_new, column_certified = candidate
+        if not column_certified:
+            column_certified = _degenerate_certificate(column, beta_new, scale)
         if column_certified or column.value(beta_new) <= column.value(beta):
             new_coef[:, j], new_intercept[j] = column.split(beta_new)
         certified &= column_certified
     return objective.pack(new_coef, new_intercept), certified
+
+
+def _degenerate_certificate(column, beta, scale):
+    """Whether ``beta`` is optimal, allowing every sample on its kink a multiplier.
+
+    At a degenerate vertex (ties: more samples on their kinks than
+    parameters) the basis's own multipliers may leave their ranges while
+    the point is optimal; simplex pivots then stall. The KKT conditions
+    ask only for *some* multipliers, one per sample on its kink, within
+    its slopes, that cancel the gradient of the rest: a bounded least
+    squares problem (scipy's ``lsq_linear``, by its exact active-set method).
+    """
+    residual = column.y - column.matvec(beta)
+    on_kink = np.flatnonzero(column.active & (np.abs(residual) <= _KKT_SLACK * scale))
+    if len(on_kink) == 0 or len(on_kink) > _MAX_DEGENERATE_KINKS_PER_PARAM * column.n_params:
+        return False
+    gradient = column.gradient(column.side_gradient(residual, on_kink))
+    if column.alpha:
+        gradient = gradient + column.alpha * column.penalty_weights() * beta
+    rows = column.rows(on_kink)
+    low = np.minimum(column.below[on_kink], column.above[on_kink])
+    high = np.maximum(column.below[on_kink], column.above[on_kink])
+    if np.any(high - low <= 0):
+        return False
+    fit = scipy.optimize.lsq_linear(rows.T, -gradient, bounds=(low, high), method="bvls")
+    defect = rows.T @ np.clip(fit.x, low, high) + gradient
+    slopes = np.maximum(np.abs(column.below), np.abs(column.above))
+    return bool(np.max(np.abs(defect)) <= _KKT_SLACK * np.sum(slopes))
 
 
 def _solve(matrix, rhs):
@@ -243,25 +396,24 @@ def _independent_rows(column, order, limit):
 def _qp_kkt(column, kinks, below_side):
     """Minimise the penalised objective with ``kinks`` on their kinks, others on a side.
 
-    Solves [[alpha P, A^T], [A, 0]] [beta; lambda] = [-c; y_K]. Returns
-    (beta, multipliers) or None when the system is singular.
+    Solves [[alpha P, A^T], [A, 0]] [beta; lambda] = [-c; y_K] as
+    [[P, A^T], [A, 0]] [beta; lambda / alpha] = [-c / alpha; y_K]: the same
+    solution, but a system whose conditioning does not grow with alpha^2.
+    Returns (beta, multipliers) or None when the system is singular.
     """
     gradient = np.where(below_side, column.below, column.above)
     gradient[kinks] = 0.0
     c = column.gradient(gradient)
     rows = column.rows(np.asarray(kinks, dtype=int))
-    penalty = np.full(column.n_params, column.alpha)
-    if column.fit_intercept:
-        penalty[-1] = 0.0
     p, k = column.n_params, len(kinks)
     kkt = np.zeros((p + k, p + k))
-    kkt[:p, :p] = np.diag(penalty)
+    kkt[:p, :p] = np.diag(column.penalty_weights())
     kkt[:p, p:] = rows.T
     kkt[p:, :p] = rows
-    solution = _solve(kkt, np.concatenate([-c, column.y[kinks]]))
+    solution = _solve(kkt, np.concatenate([-c / column.alpha, column.y[kinks]]))
     if solution is None:
         return None
-    return solution[:p], solution[p:]
+    return solution[:p], column.alpha * solution[p:]
 
 
 def _qp_step(column, beta, width, scale):
@@ -339,22 +491,21 @@ def _smallest_first(distance, count):
     return finite[np.argsort(distance[finite], kind="stable")]
 
 
-def _simplex(column, beta, scale):
+def _simplex(column, beta, scale, search_all=False):
     """Vertex from the smallest residuals, then simplex pivots to the optimum.
 
     Each pivot costs one pass over X (the edge direction's change of the
     raw outputs): the residuals move along the edge, and the off-kink
     gradient changes only through the few samples whose side changed.
+    Returns ``_RANK_DEFICIENT`` when the samples nearest their kinks do not
+    define a vertex (unless ``search_all``, which then looks at every sample).
     """
     residual = column.y - column.matvec(beta)
     distance = np.where(column.active, np.abs(residual), np.inf)
-    basis = []
-    for count in (_MAX_NEAR_PER_PARAM * column.n_params, len(distance)):
-        basis = _independent_rows(column, _smallest_first(distance, count), column.n_params)
-        if len(basis) == column.n_params:
-            break
+    count = len(distance) if search_all else _MAX_NEAR_PER_PARAM * column.n_params
+    basis = _independent_rows(column, _smallest_first(distance, count), column.n_params)
     if len(basis) < column.n_params:
-        return None
+        return None if search_all else _RANK_DEFICIENT
     basis = np.sort(basis)
     rows = column.rows(basis)
     beta = _solve(rows, column.y[basis])
