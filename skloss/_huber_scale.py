@@ -78,13 +78,16 @@ def fit_relative_huber(
     FitResult
         In the units of y; ``n_iter`` counts both fits.
     """
-    offset = np.zeros_like(target) if offset is None else offset
-    scale = robust_scale(target - offset, sample_weight)
+    # Offsets stay None when absent: a Dask X takes none, and the core
+    # starts an offset-free fit from the loss's closed-form constant.
+    known = 0.0 if offset is None else offset
+    scale = robust_scale(target - known, sample_weight)
     if not scale > 0:  # a constant target: any threshold gives the same fit
         scale = 1.0
     if coef_init is not None:
         coef_init, intercept_init = coef_init / scale, intercept_init / scale
-    unit_target, unit_offset = target / scale, offset / scale
+    unit_target = target / scale
+    unit_offset = None if offset is None else offset / scale
     pilot = minimise(
         X,
         unit_target,
@@ -95,7 +98,7 @@ def fit_relative_huber(
         unit_offset,
     )
     raw = np.asarray(X @ pilot.coef.astype(X.dtype, copy=False), dtype=float) + pilot.intercept
-    sigma = robust_scale(unit_target - unit_offset - raw, sample_weight)
+    sigma = robust_scale(unit_target - known / scale - raw, sample_weight)
     result, unit_delta = pilot, HUBER_TUNING
     if sigma > 0:  # else the pilot fits more than half the samples exactly
         unit_delta = HUBER_TUNING * sigma

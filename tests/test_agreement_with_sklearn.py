@@ -257,7 +257,9 @@ def test_softmax_classifier_is_multinomial_logistic_regression(dataset, alpha):
     # skloss holds it to its convergence floor: the loss is flat along a
     # shift common to all classes, only the penalty (curvature alpha) pulls
     # the rounding drift back, so the sum stays within about tol / alpha.
-    assert np.abs(model.coef_.sum(axis=0)).max() < 10 * TIGHT["tol"] / alpha * scale
+    # That drift is absolute (a gradient below tol against curvature alpha),
+    # whatever the size of the coefficients.
+    assert np.abs(model.coef_.sum(axis=0)).max() < 10 * TIGHT["tol"] / alpha
     # Intercepts are defined up to a common shift; compare them centred.
     model_intercept = model.intercept_ - model.intercept_.mean()
     reference_intercept = reference.intercept_ - reference.intercept_.mean()

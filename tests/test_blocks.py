@@ -43,7 +43,7 @@ def test_csr_blocks_partition_X_and_share_its_memory(small_sparse_blocks):
 
 
 def test_dense_blocks_are_views_of_X():
-    X = RNG.normal(size=(5000, 40))
+    X = RNG.normal(size=(20_000, 40))
     blocks = row_blocks(X)
     assert len(blocks) > 1
     assert all(np.shares_memory(b.X, X) and np.shares_memory(b.XT, X) for b in blocks)

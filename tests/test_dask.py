@@ -105,9 +105,15 @@ def _assert_same_fit(in_memory, on_dask):
     scale = max(1.0, float(np.max(np.abs(in_memory.coef_))))
     np.testing.assert_allclose(on_dask.coef_, in_memory.coef_, rtol=1e-6, atol=1e-6 * scale)
     np.testing.assert_allclose(on_dask.intercept_, in_memory.intercept_, rtol=1e-6, atol=1e-6)
-    assert abs(on_dask.objective_ - in_memory.objective_) <= 1e-9 * max(
-        1.0, abs(in_memory.objective_)
-    )
+    # loss="huber" estimates its threshold from a pilot fit's residuals (a
+    # median): optimiser-level differences (gradients of 1e-10) move it, and
+    # with it the objective, by about 1e-8; the fits themselves agree.
+    resolved_delta = getattr(in_memory, "loss", None) == "huber"
+    if resolved_delta:
+        assert on_dask.loss_.delta == pytest.approx(in_memory.loss_.delta, rel=1e-6)
+    assert abs(on_dask.objective_ - in_memory.objective_) <= (
+        1e-6 if resolved_delta else 1e-9
+    ) * max(1.0, abs(in_memory.objective_))
     assert isinstance(on_dask.coef_, np.ndarray)
 
 

@@ -1,27 +1,38 @@
-"""Row blocks of X that share its memory, and mapping a function over them.
+"""Row blocks of X that share its memory, and running a function over them on threads.
 
 The objective is a sum over rows, so every pass over X is a sum over row
 blocks. Dense X is cut into cache-sized blocks: an evaluation's two
 products, ``X_b @ W`` and ``X_b.T @ G``, then read each block while it is
 still in cache, one pass over memory instead of two. CSR X is cut into
 blocks of a few hundred thousand stored values, built from slices of X's
-own arrays (scipy's slicing would copy them), and the blocks are evaluated
-on several threads: scipy's sparse products release the GIL, and one core
-does not saturate memory bandwidth on them.
+own arrays (scipy's slicing would copy them).
+
+A pass over a large X runs on several threads, each owning a contiguous
+run of blocks (:func:`split_evenly`, :func:`run_parts`): BLAS, numpy's
+ufuncs and scipy's sparse products release the GIL, and one core does not
+saturate memory bandwidth. A fixed split keeps sums in a fixed order, so
+a fit is reproducible.
 """
 
+import functools
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse
 
-# Target size of one block of rows of dense X (bytes): about half a core's L2
-# cache (chosen by timing 256 KB to 4 MB on the benchmark cases).
-_DENSE_BLOCK_BYTES = 2**19
-# Fewest rows in a dense block: below this numpy's per-call overhead dominates.
-_MIN_DENSE_BLOCK_ROWS = 64
+# Target size of one block of rows of dense X (bytes): a core's L2 cache here,
+# so X_b.T @ G reads the block from cache (0.5 to 4 MB timed the same on
+# 200,000 x 100; fewer blocks hold the GIL less often).
+_DENSE_BLOCK_BYTES = 2**21
+# Fewest rows in a dense block: each block costs a few dozen numpy calls
+# (about 30 us), which fewer rows would not amortise (timed 64 to 1024 rows
+# on 20,000 x 2,000).
+_MIN_DENSE_BLOCK_ROWS = 256
+# Passes over fewer values of X than this run on one thread: handing work
+# to another thread costs tens of microseconds.
+_MIN_THREADED_VALUES = 2**20
 # Stored values per sparse block: enough that scipy's per-call overhead is
 # small, and for row blocks at least this many per feature, because each
 # block also writes a dense n_features x n_outputs partial gradient (chosen
@@ -59,7 +70,9 @@ def row_blocks(X, min_block_values=0):
     n_samples, n_features = X.shape
     if not scipy.sparse.issparse(X):
         width = max(n_features, 1)
-        step = max(_MIN_DENSE_BLOCK_ROWS, _DENSE_BLOCK_BYTES // (X.itemsize * width))
+        # Rows of float64 size, whatever X's precision: the working arrays
+        # of a block's pass (raw outputs, centred rows) are float64.
+        step = max(_MIN_DENSE_BLOCK_ROWS, _DENSE_BLOCK_BYTES // (8 * width))
         step = max(step, -(-min_block_values // width))
         starts = range(0, n_samples, step)
         return [RowSlice(slice(a, a + step), X[a : a + step], X[a : a + step].T) for a in starts]
@@ -72,6 +85,28 @@ def row_blocks(X, min_block_values=0):
         block = outer_slice(X, a, b)
         blocks.append(RowSlice(slice(a, b), block, transposed(block)))
     return blocks
+
+
+def times(block, coef):
+    """``X_b W`` of a block, multiplied in X's precision, as an array with contiguous columns.
+
+    Losses over several outputs reduce across them (softmax): with each
+    output's column contiguous, that is an elementwise operation over rows,
+    several times faster than reducing short rows. Dense blocks multiply as
+    ``(W^T X_b^T)^T``, which BLAS also computes faster for a few outputs.
+    """
+    coef = coef.astype(block.X.dtype, copy=False)
+    if scipy.sparse.issparse(block.X):
+        return np.asfortranarray(block.X @ coef)
+    return (coef.T @ block.XT).T
+
+
+def transposed_times(block, gradient):
+    """``X_b^T G`` of a block, for ``G`` with one row per row of the block, in X's precision."""
+    gradient = gradient.astype(block.X.dtype, copy=False)
+    if scipy.sparse.issparse(block.X):
+        return block.XT @ gradient
+    return (gradient.T @ block.X).T
 
 
 def outer_bounds(X, min_values=0):
@@ -146,17 +181,43 @@ def available_threads():
     return max(1, n_cpus)
 
 
-def map_blocks(function, blocks, threaded):
-    """``function(block)`` for each block, in order, on threads if ``threaded``.
+def block_size(block):
+    """The entries (dense) or stored values (sparse) of X in a block."""
+    X = block.X
+    return X.nnz if scipy.sparse.issparse(X) else X.size
 
-    A generator: callers reduce the results as they arrive, so the results
-    of all blocks are never held at once. Passes over dense X run their
-    blocks in turn: they are many and small, and threads over them were
-    twice as slow (each block's Python steps hold the GIL).
+
+def split_evenly(blocks, n_parts):
+    """Contiguous runs of ``blocks``, at most ``n_parts``, holding about equal parts of X.
+
+    A pass over fewer than ``_MIN_THREADED_VALUES`` values is one run.
     """
-    n_threads = min(available_threads(), len(blocks)) if threaded else 1
-    if n_threads < 2:
-        yield from map(function, blocks)
-        return
-    with ThreadPoolExecutor(n_threads) as pool:
-        yield from pool.map(function, blocks)
+    sizes = np.array([block_size(block) for block in blocks], dtype=float)
+    total = float(np.sum(sizes))
+    if total < _MIN_THREADED_VALUES or n_parts < 2:
+        return [blocks] if blocks else []
+    # Each block goes to the part its middle value falls in.
+    middles = np.cumsum(sizes) - sizes / 2
+    owner = np.minimum(middles * n_parts // total, n_parts - 1)
+    bounds = np.unique(np.searchsorted(owner, np.arange(n_parts + 1)))
+    return [blocks[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+@functools.cache
+def _thread_pool(process_id):
+    """The threads passes over X run on, one pool per process (a fork gets its own)."""
+    return ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="skloss-rows")
+
+
+def run_parts(function, parts):
+    """``[function(part) for part in parts]``, the first on this thread, the others on the pool."""
+    if len(parts) == 1:
+        return [function(parts[0])]
+    pool = _thread_pool(os.getpid())
+    futures = [pool.submit(function, part) for part in parts[1:]]
+    try:
+        first = function(parts[0])
+    finally:
+        # Never leave threads reading X behind an exception.
+        wait(futures)
+    return [first, *(future.result() for future in futures)]

@@ -16,17 +16,19 @@ moments, the fitting loop and the exact finish need no change.
 import numpy as np
 import scipy.sparse
 
-from ._blocks import map_blocks, row_blocks
+from ._blocks import available_threads, row_blocks, run_parts, split_evenly
 
 
 class RowBlock:
     """Rows ``rows`` of the training data: X, its transpose, y, the weights and offsets.
 
-    ``X`` and ``XT`` share the memory of the full X; ``y``, ``weight`` and
-    ``offset`` are views of the full arrays. ``weight`` are the normalised
-    weights of these rows (the weights of all rows sum to one) and ``share``
-    their sum. ``offset`` is added to the raw output of these rows
-    (``z = X W + b + offset``), or None for no offset.
+    ``X`` and ``XT`` share the memory of the full X and ``weight`` that of
+    the full weights; ``y`` is a view of the full y for one output, a copy
+    with contiguous columns for several; ``offset`` is a view of the full
+    offsets. ``weight`` are the normalised weights of these rows (the
+    weights of all rows sum to one) and ``share`` their sum. ``offset`` is
+    added to the raw output of these rows (``z = X W + b + offset``), or
+    None for no offset.
     """
 
     __slots__ = ("rows", "X", "XT", "y", "weight", "share", "offset")
@@ -94,7 +96,10 @@ class DataSource:
 
 
 class InMemoryRows(DataSource):
-    """Rows held in this process: dense X in cache-sized blocks, CSR X in blocks on threads.
+    """Rows held in this process, in cache-sized (dense) or value-sized (CSR) blocks.
+
+    A pass over many values runs on several threads, each summing its own
+    contiguous run of blocks (see :mod:`._blocks`).
 
     Parameters
     ----------
@@ -119,9 +124,7 @@ class InMemoryRows(DataSource):
         self._total = float(np.sum(sample_weight)) if weight_total is None else weight_total
         self.sample_weight = sample_weight / self._total
         self.weight_sum = float(np.sum(sample_weight)) / self._total
-        # Passes over sparse X run their blocks on threads (see _blocks).
-        self._threaded = self.is_sparse
-        self._blocks, self._weighted = {}, {}
+        self._blocks, self._weighted, self._runs = {}, {}, {}
 
     def blocks(self, min_block_values=0):
         """The row blocks, built once per distinct cut of the rows."""
@@ -145,7 +148,8 @@ class InMemoryRows(DataSource):
                 b.rows,
                 b.X,
                 b.XT,
-                self.y[b.rows],
+                # Columns contiguous, as the raw outputs (see _blocks.times).
+                np.asfortranarray(self.y[b.rows]),
                 self.sample_weight[b.rows],
                 float(np.sum(self._weight[b.rows])) / self._total,
                 None if self.offset is None else self.offset[b.rows],
@@ -153,21 +157,24 @@ class InMemoryRows(DataSource):
             for b in slices
         ]
 
-    def sum_over_blocks(self, kernel, *params, min_block_values=0):
+    def _runs_of(self, min_block_values, weighted):
+        """The blocks (only the weighted ones if ``weighted``) split into one run per thread."""
         self.blocks(min_block_values)
-        weighted = self._weighted[min_block_values]
-        total = None
-        for part in map_blocks(lambda b: kernel(b, *params), weighted, self._threaded):
-            if total is None:
-                # Own the running sums: a kernel may return views.
-                total = [np.array(p, dtype=float) for p in part]
-            else:
-                for running, p in zip(total, part, strict=True):
-                    running += p
-        return tuple(t if t.ndim else float(t) for t in total)
+        key = (min_block_values, weighted, available_threads())
+        if key not in self._runs:
+            blocks = (self._weighted if weighted else self._blocks)[min_block_values]
+            self._runs[key] = split_evenly(blocks, key[2])
+        return self._runs[key]
+
+    def sum_over_blocks(self, kernel, *params, min_block_values=0):
+        runs = self._runs_of(min_block_values, weighted=True)
+        sums = run_parts(lambda run: _add_up(kernel(b, *params) for b in run), runs)
+        return tuple(t if t.ndim else float(t) for t in _add_up(sums))
 
     def stack_over_blocks(self, kernel, *params):
-        parts = list(map_blocks(lambda b: kernel(b, *params), self.blocks(), self._threaded))
+        runs = self._runs_of(0, weighted=False)
+        parts = run_parts(lambda run: [kernel(b, *params) for b in run], runs)
+        parts = [part for run in parts for part in run]
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def take(self, rows):
@@ -183,3 +190,16 @@ class InMemoryRows(DataSource):
         part = self.X[rows]
         part = part.toarray() if scipy.sparse.issparse(part) else np.asarray(part)
         return part.astype(float)
+
+
+def _add_up(results):
+    """Sum, in order and in float64, of kernel results (tuples of arrays or floats)."""
+    total = None
+    for result in results:
+        if total is None:
+            # Own the running sums: a kernel may return views.
+            total = [np.array(part, dtype=float) for part in result]
+        else:
+            for running, part in zip(total, result, strict=True):
+                running += part
+    return total

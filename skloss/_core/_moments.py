@@ -14,6 +14,11 @@ import scipy.sparse
 
 from ._blocks import outer_bounds, outer_slice, transposed
 
+# Rows averaged for the shift of one-pass moments of dense X: sums of
+# (x - shift)^2 then cancel only by about (mean - shift)^2 / variance, of
+# order 1 / _SHIFT_ROWS.
+_SHIFT_ROWS = 256
+
 
 def _mean_kernel(block):
     """``sum_i w_i x_i`` of a block, accumulated in float64 whatever X's dtype.
@@ -25,15 +30,30 @@ def _mean_kernel(block):
     return (np.asarray(block.XT @ block.weight, dtype=float).ravel(),)
 
 
+def _rough_mean(data):
+    """Plain column means of a few hundred rows spread over X: a shift for one-pass moments."""
+    rows = np.unique(np.linspace(0, data.n_samples - 1, _SHIFT_ROWS).astype(int))
+    return np.mean(data.dense_rows(rows), axis=0)
+
+
 def column_means(data):
     """Weighted column means of X (the weights sum to one)."""
     (mean,) = data.sum_over_blocks(_mean_kernel)
     return mean / data.weight_sum
 
 
-def _dense_spread_kernel(block, mean):
-    centred = block.X - mean
-    return (block.weight @ (centred * centred),)
+def _dense_spread_kernel(block, shift):
+    """``sum_i w_i (x_i - shift)`` and ``sum_i w_i (x_i - shift)^2`` of a dense block."""
+    # float64, without a float64 copy of a float32 X first.
+    centred = np.subtract(block.X, shift, dtype=float)
+    first = block.weight @ centred
+    np.square(centred, out=centred)
+    return first, block.weight @ centred
+
+
+def _sparse_spread_kernel(block):
+    """``sum_i w_i x_i`` and ``sum_i w_i x_i^2`` of a sparse block."""
+    return _mean_kernel(block) + _sparse_second_moment_kernel(block)
 
 
 def _sparse_second_moment_kernel(block):
@@ -63,9 +83,11 @@ def mean_squares(data):
 
 
 def column_moments(data):
-    """Weighted column means and standard deviations of X, without copying X.
+    """Weighted column means and standard deviations of X, in one pass, without copying X.
 
-    Sparse X gives ``sum_i w_i (x_ij - mu_j)^2`` as ``E[x^2] - mu^2``: it
+    Dense X gives them from sums of ``x - shift``, with the shift the mean of
+    a few rows: they cancel only as much as the shift misses the mean.
+    Sparse X (not shifted, to keep it sparse) gives ``E[x^2] - mu^2``: it
     cancels for columns whose spread is tiny next to their mean; that only
     blurs a preconditioner, and such columns are treated as constant by the
     caller.
@@ -78,13 +100,14 @@ def column_moments(data):
     -------
     mean, std : ndarrays of shape (n_features,)
     """
-    mean = column_means(data)
     if data.is_sparse:
-        variance = mean_squares(data) - mean**2
+        shift = np.zeros(data.n_features)
+        first, second = data.sum_over_blocks(_sparse_spread_kernel)
     else:
-        (spread,) = data.sum_over_blocks(_dense_spread_kernel, mean)
-        variance = spread / data.weight_sum
-    return mean, np.sqrt(np.maximum(variance, 0.0))
+        shift = _rough_mean(data)
+        first, second = data.sum_over_blocks(_dense_spread_kernel, shift)
+    first, second = first / data.weight_sum, second / data.weight_sum
+    return shift + first, np.sqrt(np.maximum(second - first**2, 0.0))
 
 
 def _dense_gram_kernel(block, mean, y_mean):
@@ -149,3 +172,48 @@ def centred_moments(data, mean, y_mean=None):
     upper = np.triu(parts[0])
     gram = (upper + np.triu(upper, 1).T) / data.weight_sum
     return gram, parts[1] / data.weight_sum if with_y else None
+
+
+def _dense_covariance_kernel(block, shift):
+    """Sums of ``w_i c_i`` and (upper triangle) ``w_i c_i c_i^T``, ``c_i = x_i - shift``."""
+    # float64, without a float64 copy of a float32 X first.
+    centred = np.subtract(block.X, shift, dtype=float)
+    first = block.weight @ centred
+    centred *= np.sqrt(block.weight)[:, np.newaxis]
+    return first, scipy.linalg.blas.dsyrk(1.0, centred.T)
+
+
+def _sparse_covariance_kernel(block):
+    """Sums of ``w_i x_i`` and ``w_i x_i x_i^T`` of a sparse block."""
+    return _mean_kernel(block) + _sparse_gram_kernel(block, False)
+
+
+def second_moments(data, centre):
+    """Weighted column means and covariance (or uncentred second moment) of X, in one pass.
+
+    Dense X is shifted by the mean of a few rows (see :func:`column_moments`).
+
+    Parameters
+    ----------
+    data : DataSource
+    centre : bool
+        Whether to return the covariance ``E[(x - mu)(x - mu)^T]`` rather
+        than the second moment ``E[x x^T]``.
+
+    Returns
+    -------
+    mean : ndarray of shape (n_features,)
+    moment : ndarray of shape (n_features, n_features)
+    """
+    shift = np.zeros(data.n_features)
+    if data.is_sparse:
+        first, second = data.sum_over_blocks(_sparse_covariance_kernel)
+    else:
+        shift = _rough_mean(data) if centre else shift
+        first, upper = data.sum_over_blocks(_dense_covariance_kernel, shift)
+        upper = np.triu(upper)
+        second = upper + np.triu(upper, 1).T
+    first, second = first / data.weight_sum, second / data.weight_sum
+    if centre:
+        second -= np.outer(first, first)
+    return shift + first, second

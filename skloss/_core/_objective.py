@@ -34,6 +34,7 @@ that multiplies by X during training, always through block kernels.
 
 import numpy as np
 
+from ._blocks import times, transposed_times
 from ._moments import centred_moments, column_means
 from ._parametrisation import (
     MAX_DENSE_FEATURES,
@@ -45,7 +46,7 @@ from ._parametrisation import (
 
 def _raw_output_kernel(block, coef, intercept):
     """``X_b W + b + o_b``, multiplied in X's precision (a float32 X is never upcast)."""
-    raw = np.asarray(block.X @ coef.astype(block.X.dtype, copy=False), dtype=float)
+    raw = np.asarray(times(block, coef), dtype=float)
     raw += intercept
     if block.offset is not None:
         raw += block.offset
@@ -61,12 +62,9 @@ def _value_kernel(block, coef, intercept, loss):
 def _value_and_gradient_kernel(block, coef, intercept, loss):
     """The block's weighted loss sum and its gradient in ``(W, b)``."""
     raw = _raw_output_kernel(block, coef, intercept)
-    mean, raw_gradient = loss.loss_gradient(block.y, raw, block.weight)
-    # The loss returns the block's mean; its share of the weight makes it a sum.
-    raw_gradient *= block.share
+    value, raw_gradient = loss._weighted_loss_gradient(block.y, raw, block.weight)
     # Chain rule through z = X W + b: dW = X^T dz, db = sum_i dz_i.
-    coef_term = block.XT @ raw_gradient.astype(block.X.dtype, copy=False)
-    return block.share * mean, coef_term, raw_gradient.sum(axis=0)
+    return value, transposed_times(block, raw_gradient), raw_gradient.sum(axis=0)
 
 
 def _exact_value_kernel(block, coef, intercept, loss):
@@ -78,7 +76,7 @@ def _exact_value_kernel(block, coef, intercept, loss):
 
 def _coef_gradient_kernel(block, raw_gradient):
     """``X_b^T G_b`` for a per-sample gradient ``G`` of all samples."""
-    return (block.XT @ raw_gradient[block.rows].astype(block.X.dtype, copy=False),)
+    return (transposed_times(block, raw_gradient[block.rows]),)
 
 
 class Objective:

@@ -142,6 +142,10 @@ class Loss:
         if ("loss" in own or "gradient" in own) and "loss_gradient" not in own:
             # A parent's fused loss_gradient would compute the parent's loss.
             cls.loss_gradient = Loss.loss_gradient
+        overrides = {"loss", "gradient", "loss_gradient"} & own.keys()
+        if overrides and "_weighted_loss_gradient" not in own:
+            # Likewise the fitting core's fused path: back to the public methods.
+            cls._weighted_loss_gradient = Loss._weighted_loss_gradient
         if ("loss" in own or "gradient" in own) and "for_target_scale" not in own:
             # A parent's rule for rescaling y need not hold for a new loss.
             cls.for_target_scale = Loss.for_target_scale
@@ -367,10 +371,29 @@ class Loss:
                [2.25]])
         """
         weight = normalised_weights(sample_weight)
+        if type(self)._weighted_loss_gradient is not Loss._weighted_loss_gradient:
+            # A built-in loss computes both in one fused pass.
+            self._ensure_valid()
+            return self._weighted_loss_gradient(y, raw, weight)
         value = float(weight @ self.loss(y, raw))
         # A product, not an in-place scaling: a user's gradient() may return a
         # view of its inputs.
         return value, self.gradient(y, raw) * weight[:, np.newaxis]
+
+    def _weighted_loss_gradient(self, y, raw, weight):
+        """``sum_i weight_i l(y_i, raw_i)`` and its gradient in ``raw``: the fitting core's path.
+
+        ``weight`` are the samples' shares of the whole fit's weight (over a
+        block of rows they sum to less than one), so the results of the
+        blocks add up to the fit's. The core calls it once per block and
+        evaluation, after validating the loss once per fit. Built-in losses
+        override it with one fused computation and never write to ``y``,
+        ``raw`` or ``weight``; this default goes through
+        :meth:`loss_gradient`, so a user's loss needs nothing more.
+        """
+        share = float(np.sum(weight))
+        mean, gradient = self.loss_gradient(y, raw, weight)
+        return share * mean, gradient * share
 
     def init_raw(self, y, sample_weight):
         """Constant raw output to start from, ideally the loss's minimiser.

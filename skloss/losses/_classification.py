@@ -8,7 +8,7 @@ overflow to -inf, for confident predictions.
 import numpy as np
 from scipy.special import expit, logsumexp, softmax
 
-from .._statistics import normalised_weights, weighted_mean
+from .._statistics import weighted_mean
 from ._base import Loss, diagonal_hessian
 from ._output_units import Sigmoid, Softmax
 
@@ -47,7 +47,7 @@ class BernoulliLogLoss(Loss):
     output_unit = Sigmoid()
 
     def loss(self, y, raw):
-        return np.sum(_bernoulli_log_loss(y, raw, np.exp(-np.abs(raw))), axis=1)
+        return np.sum(_bernoulli_log_loss(y, raw, _exp_minus_abs(raw)), axis=1)
 
     def gradient(self, y, raw):
         return expit(raw) - y
@@ -56,19 +56,27 @@ class BernoulliLogLoss(Loss):
         # p (1 - p) = sigma(z) sigma(-z), without cancellation.
         return diagonal_hessian(expit(raw) * expit(-raw))
 
-    def loss_gradient(self, y, raw, sample_weight):
+    def _weighted_loss_gradient(self, y, raw, weight):
         # One exponential serves both the loss and the sigmoid.
-        weight = normalised_weights(sample_weight)
-        small = np.exp(-np.abs(raw))
-        value = float(weight @ _bernoulli_log_loss(y, raw, small).sum(axis=1))
+        small = _exp_minus_abs(raw)
+        value = float(np.sum(weight @ _bernoulli_log_loss(y, raw, small)))
+        # sigmoid(raw) = 1 / (1 + small) for raw >= 0, small / (1 + small) below.
         gradient = np.where(raw >= 0, 1.0, small)
-        gradient /= 1.0 + small
+        small += 1.0
+        gradient /= small
         gradient -= y
         gradient *= weight[:, np.newaxis]
         return value, gradient
 
     def init_raw(self, y, sample_weight):
         return _logit(weighted_mean(y, sample_weight))
+
+
+def _exp_minus_abs(raw):
+    """``exp(-|raw|)``, never overflowing, in one new array."""
+    small = np.abs(raw)
+    np.negative(small, out=small)
+    return np.exp(small, out=small)
 
 
 def _bernoulli_log_loss(y, raw, small):
@@ -78,7 +86,10 @@ def _bernoulli_log_loss(y, raw, small):
     first term cancels exactly when the prediction is right, so even a
     loss of 1e-30 keeps its relative precision.
     """
-    return np.maximum(raw, 0.0) - y * raw + np.log1p(small)
+    per_sample = np.maximum(raw, 0.0)
+    per_sample -= y * raw
+    per_sample += np.log1p(small)
+    return per_sample
 
 
 class SigmoidSquaredError(Loss):
@@ -145,14 +156,19 @@ class MultinoulliLogLoss(Loss):
     def hessian(self, y, raw):
         return _softmax_jacobian(softmax(raw, axis=1))
 
-    def loss_gradient(self, y, raw, sample_weight):
-        weight = normalised_weights(sample_weight)
-        log_normaliser = logsumexp(raw, axis=1, keepdims=True)
-        value = float(weight @ (log_normaliser[:, 0] - np.einsum("ij,ij->i", y, raw)))
-        gradient = np.exp(raw - log_normaliser)
+    def _weighted_loss_gradient(self, y, raw, weight):
+        # logsumexp and softmax share the shifted exponentials.
+        top = np.max(raw, axis=1, keepdims=True)
+        gradient = np.subtract(raw, top)
+        np.exp(gradient, out=gradient)
+        normaliser = np.sum(gradient, axis=1, keepdims=True)
+        per_sample = np.log(normaliser[:, 0])
+        per_sample += top[:, 0]
+        per_sample -= np.einsum("ij,ij->i", y, raw)
+        gradient /= normaliser
         gradient -= y
         gradient *= weight[:, np.newaxis]
-        return value, gradient
+        return float(weight @ per_sample), gradient
 
     def init_raw(self, y, sample_weight):
         frequency = np.clip(weighted_mean(y, sample_weight), _FREQUENCY_FLOOR, None)

@@ -38,7 +38,7 @@ import numbers
 
 import numpy as np
 
-from .._statistics import normalised_weights, weighted_mean, weighted_quantile
+from .._statistics import weighted_mean, weighted_quantile
 from ._base import Loss
 from ._output_units import GaussianMean, MixtureMean
 
@@ -132,8 +132,7 @@ class _LossFromTerms(Loss):
     def gradient(self, y, raw):
         return self._terms(y, raw)[1]
 
-    def loss_gradient(self, y, raw, sample_weight):
-        weight = normalised_weights(sample_weight)
+    def _weighted_loss_gradient(self, y, raw, weight):
         per_sample, gradient = self._terms(y, raw)
         gradient *= weight[:, np.newaxis]
         return float(weight @ per_sample), gradient

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .._statistics import normalised_weights, weighted_mean, weighted_quantile
+from .._statistics import weighted_mean, weighted_quantile
 from ._base import Loss, diagonal_hessian
 
 __all__ = ["SquaredError", "AbsoluteError", "Huber", "Pinball"]
@@ -40,12 +40,10 @@ class SquaredError(Loss):
     def hessian(self, y, raw):
         return diagonal_hessian(np.ones(np.shape(raw)))
 
-    def loss_gradient(self, y, raw, sample_weight):
-        weight = normalised_weights(sample_weight)
+    def _weighted_loss_gradient(self, y, raw, weight):
         residual = raw - y
-        value = 0.5 * float(weight @ np.einsum("ij,ij->i", residual, residual))
-        residual *= weight[:, np.newaxis]
-        return value, residual
+        gradient = residual * weight[:, np.newaxis]
+        return 0.5 * float(np.vdot(gradient, residual)), gradient
 
     def init_raw(self, y, sample_weight):
         return weighted_mean(y, sample_weight)
@@ -105,6 +103,15 @@ class Huber(Loss):
         # 1 in the quadratic zone, 0 where the loss is linear.
         self._ensure_valid()
         return diagonal_hessian((np.abs(raw - y) <= self.delta).astype(float))
+
+    def _weighted_loss_gradient(self, y, raw, weight):
+        # With c = clip(r, -delta, delta) the loss is c (r - c / 2) on both branches.
+        residual = raw - y
+        clipped = np.maximum(residual, -self.delta)
+        np.minimum(clipped, self.delta, out=clipped)
+        residual -= 0.5 * clipped
+        clipped *= weight[:, np.newaxis]
+        return float(np.vdot(clipped, residual)), clipped
 
     def init_raw(self, y, sample_weight):
         self._ensure_valid()
@@ -253,9 +260,8 @@ class _SmoothedPinball(Loss):
         # d/draw of tau (y - raw) + h(raw - y)
         return self.scale * (np.clip((raw - y) / self.width, 0.0, 1.0) - self.tau)
 
-    def loss_gradient(self, y, raw, sample_weight):
+    def _weighted_loss_gradient(self, y, raw, weight):
         # The fitting loop's hot path: one pass, few temporaries.
-        weight = normalised_weights(sample_weight)
         excess = raw - y  # minus the residual
         zone = np.clip(excess, 0.0, self.width)
         per_sample = zone * (0.5 * zone / self.width - 1.0)

@@ -1,0 +1,140 @@
+"""Threaded passes over X, the fused loss path, one-pass moments, the preconditioner choice."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse
+from scipy.special import expit, log_expit
+
+from skloss import SigmoidClassifier
+from skloss._core import _blocks, column_moments
+from skloss._core._blocks import row_blocks, split_evenly
+from skloss._core._objective import LinearObjective
+from skloss._core._parametrisation import Reparametrisation, choose_preconditioner
+from skloss._core._problem import make_problem
+from skloss.losses import BernoulliLogLoss, Huber, MultinoulliLogLoss, SquaredError
+
+RNG = np.random.default_rng(11)
+
+
+def test_runs_of_blocks_partition_them_in_order_and_share_X_evenly(monkeypatch):
+    monkeypatch.setattr(_blocks, "_MIN_THREADED_VALUES", 0)
+    X = np.zeros((50_000, 30))
+    blocks = row_blocks(X)
+    runs = split_evenly(blocks, 3)
+    assert len(runs) == 3
+    assert [b for run in runs for b in run] == blocks
+    rows = [sum(b.X.shape[0] for b in run) for run in runs]
+    assert max(rows) - min(rows) <= max(b.X.shape[0] for b in blocks)
+
+
+def test_small_passes_stay_on_one_thread():
+    assert len(split_evenly(row_blocks(np.zeros((2000, 30))), 4)) == 1
+
+
+@pytest.mark.parametrize("n_threads", ["1", "2", "3"])
+def test_threaded_evaluation_matches_the_logistic_objective(n_threads, monkeypatch):
+    # Many blocks on several threads add up to the closed-form objective.
+    monkeypatch.setattr(_blocks, "_MIN_THREADED_VALUES", 0)
+    monkeypatch.setattr(_blocks, "_DENSE_BLOCK_BYTES", 2**12)
+    monkeypatch.setenv("OMP_NUM_THREADS", n_threads)
+    n, d = 3000, 8
+    X = RNG.normal(size=(n, d)).astype(np.float32)
+    y = (RNG.random(n) < 0.4).astype(float)
+    weight = RNG.uniform(0.0, 2.0, n)
+    alpha, coef, intercept = 0.05, RNG.normal(size=(d, 1)), np.array([0.3])
+    problem = make_problem(X, y[:, None], weight, alpha, True)
+    assert len(problem.data.blocks()) > 10
+    identity = Reparametrisation(np.ones(d), np.zeros(d), np.zeros(1), 1, True)
+    objective = LinearObjective(problem, BernoulliLogLoss(), identity)
+    value, gradient = objective.value_and_gradient(objective.pack(coef, intercept))
+
+    z = X.astype(float) @ coef[:, 0] + intercept[0]
+    share = weight / weight.sum()
+    penalty = alpha / 2 * float(coef[:, 0] @ coef[:, 0])
+    expected = share @ (-y * log_expit(z) - (1 - y) * log_expit(-z)) + penalty
+    residual = share * (expit(z) - y)
+    expected_gradient = np.append(X.astype(float).T @ residual + alpha * coef[:, 0], residual.sum())
+    assert value == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "loss, y",
+    [
+        (BernoulliLogLoss(), (RNG.random((40, 2)) < 0.5).astype(float)),
+        (MultinoulliLogLoss(), np.eye(3)[RNG.integers(0, 3, 40)]),
+        (SquaredError(), RNG.normal(size=(40, 2))),
+        (Huber(delta=0.7), RNG.normal(size=(40, 1))),
+    ],
+)
+def test_fused_weighted_path_is_the_weighted_sum_of_loss_and_gradient(loss, y):
+    raw = RNG.normal(scale=3.0, size=y.shape)
+    weight = RNG.uniform(0.0, 0.01, len(y))  # a block's share: not normalised
+    value, gradient = loss._weighted_loss_gradient(y, raw, weight)
+    assert value == pytest.approx(float(weight @ loss.loss(y, raw)), rel=1e-12)
+    np.testing.assert_allclose(gradient, loss.gradient(y, raw) * weight[:, None], rtol=1e-12)
+
+
+def test_subclass_redefining_the_loss_leaves_the_parents_fused_path():
+    class Doubled(BernoulliLogLoss):
+        def loss(self, y, raw):
+            return 2.0 * super().loss(y, raw)
+
+        def gradient(self, y, raw):
+            return 2.0 * super().gradient(y, raw)
+
+    y, raw = (RNG.random((30, 1)) < 0.5).astype(float), RNG.normal(size=(30, 1))
+    weight = RNG.uniform(0.0, 0.1, 30)
+    value, gradient = Doubled()._weighted_loss_gradient(y, raw, weight)
+    parent_value, parent_gradient = BernoulliLogLoss()._weighted_loss_gradient(y, raw, weight)
+    assert value == pytest.approx(2.0 * parent_value, rel=1e-12)
+    np.testing.assert_allclose(gradient, 2.0 * parent_gradient, rtol=1e-12)
+
+
+def test_one_pass_moments_do_not_cancel_for_a_large_offset():
+    # A spread of 1e-3 around 1e6: E[x^2] - E[x]^2 would lose it entirely.
+    X = 1e6 + 1e-3 * RNG.normal(size=(5000, 3))
+    X[:100] += 5e-3  # the first rows alone are a poor shift
+    weight = RNG.uniform(0.5, 2.0, 5000)
+    mean, std = column_moments(X, weight)
+    expected_mean = np.average(X, axis=0, weights=weight)
+    expected_std = np.sqrt(np.average((X - expected_mean) ** 2, axis=0, weights=weight))
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-13)
+    np.testing.assert_allclose(std, expected_std, rtol=1e-6)
+
+
+def _data(n_samples, n_features, n_outputs=1, sparse=False):
+    X = scipy.sparse.random(n_samples, n_features, 1e-3, "csr") if sparse else None
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        n_samples=n_samples, n_features=n_features, n_outputs=n_outputs, is_sparse=sparse, X=X
+    )
+
+
+def test_whitening_only_where_it_costs_a_few_evaluations():
+    assert choose_preconditioner(_data(200_000, 100)) == "covariance"
+    assert choose_preconditioner(_data(200_000, 100, n_outputs=10)) == "covariance"
+    assert choose_preconditioner(_data(20_000, 2_000)) == "diagonal"
+    assert choose_preconditioner(_data(200_000, 2_000, sparse=True)) == "diagonal"
+    assert choose_preconditioner(_data(200_000, 500, sparse=True)) == "diagonal"
+    # Small problems: whitening is too cheap to skip.
+    assert choose_preconditioner(_data(300, 7, sparse=True)) == "covariance"
+
+
+def test_sparse_fit_with_thousands_of_features_needs_no_dense_square_matrix(monkeypatch):
+    # A 2,000 x 2,000 float64 matrix is 32 MB, over six times this X. Blocks
+    # as small as at full size relative to X (scratch is a few per thread).
+    monkeypatch.setattr(_blocks, "_MIN_SPARSE_BLOCK_VALUES", 2**15)
+    X = scipy.sparse.random(20_000, 2_000, density=0.01, format="csr", random_state=3)
+    row_sums = np.asarray(X.sum(axis=1)).ravel()
+    y = (row_sums > np.median(row_sums)).astype(int)
+    tracemalloc.start()
+    try:
+        SigmoidClassifier(alpha=1e-4).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * (X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
