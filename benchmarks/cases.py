@@ -63,6 +63,49 @@ def _heavy_tailed_regression(n_samples, n_features, seed=0):
     return X, y + 10.0 * rng.standard_t(1.5, size=n_samples)
 
 
+def _defaults_cases(scale):
+    """Both libraries at their default tol and max_iter on well-conditioned dense data.
+
+    LogisticRegression() as it comes (C=1) against skloss at the equivalent
+    alpha = 1 / n_samples, also at its defaults: what most users run. Tall
+    (200,000 x 100) and wide (20,000 x 2,000); the fast mode keeps at least
+    ten samples per feature so that the problem stays well determined.
+    """
+    cases = []
+    shapes = (
+        (max(2_000, int(200_000 * scale)), 100),
+        (max(2_000, int(20_000 * scale)), max(200, int(2_000 * scale))),
+    )
+    for n_samples, n_features in shapes:
+        for n_classes, estimator, objective in (
+            (2, SigmoidClassifier, objectives.binary_log_loss),
+            (10, SoftmaxClassifier, objectives.multinomial_log_loss),
+        ):
+            kind = "binary" if n_classes == 2 else "multiclass"
+
+            def data(n_samples=n_samples, n_features=n_features, n_classes=n_classes):
+                return make_classification(
+                    n_samples=n_samples,
+                    n_features=n_features,
+                    n_informative=n_features // 2,
+                    n_classes=n_classes,
+                    random_state=0,
+                )
+
+            alpha = 1.0 / n_samples
+            cases.append(
+                Case(
+                    f"7 {kind} defaults {n_samples}x{n_features}",
+                    data,
+                    lambda estimator=estimator, alpha=alpha: estimator(alpha=alpha),
+                    [Peer("LogisticRegression() defaults", LogisticRegression)],
+                    lambda m, X, y, objective=objective, alpha=alpha: objective(m, X, y, alpha),
+                    note="defaults: max_iter and tol of each library",
+                )
+            )
+    return cases
+
+
 def all_cases(scale=1.0, tol=1e-8, repeats=3):
     """The benchmark cases at ``scale`` times their full size."""
 
@@ -171,6 +214,7 @@ def all_cases(scale=1.0, tol=1e-8, repeats=3):
             lambda m, X, y: objectives.multinomial_log_loss(m, X, y, alpha),
         ),
     ]
+    cases += _defaults_cases(scale)
     for case in cases:
         case.repeats = min(case.repeats, repeats)
     return cases

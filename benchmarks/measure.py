@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from skloss._fair_timing import THREAD_SETTINGS, thread_setting
+
 
 @dataclass
 class FitRecord:
     model: object
-    seconds: list
+    seconds: dict  # thread setting -> fit times
     peak_bytes: int
     warned: bool
 
@@ -40,27 +42,33 @@ def peak_fit_memory(make, X, y):
         tracemalloc.stop()
 
 
-def compare(makers, X, y, repeats):
-    """Fit every maker ``repeats`` times, alternating, after a small warm-up.
+def compare(makers, X, y, repeats, settings=THREAD_SETTINGS):
+    """Fit every maker ``repeats`` times per thread setting, alternating, after a warm-up.
 
-    Returns a FitRecord per maker: the last model, all fit times, the peak
-    extra memory of one further fit, and whether any fit warned.
+    Every maker is timed under each of ``settings`` in turn (both
+    libraries under the same setting). Returns a FitRecord per maker: the
+    last model, the fit times per setting, the peak extra memory of one
+    further fit, and whether any fit warned. The untimed warm-up and memory
+    fits run on one thread: on a loaded machine a peer's idle threads can
+    make a fit ten times slower, and these fits only need to run.
     """
     warm = slice(0, min(len(y), 2000))
-    for make in makers:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with thread_setting("1 thread"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for make in makers:
             make().fit(X[warm], y[warm])
-    seconds = {i: [] for i in range(len(makers))}
+    seconds = {i: {setting: [] for setting in settings} for i in range(len(makers))}
     models, warned = {}, {i: False for i in range(len(makers))}
-    for _ in range(repeats):
-        for i, make in enumerate(makers):
-            models[i], elapsed, did_warn = _fit(make, X, y)
-            seconds[i].append(elapsed)
-            warned[i] |= did_warn
+    for setting in settings:
+        with thread_setting(setting):
+            for _ in range(repeats):
+                for i, make in enumerate(makers):
+                    models[i], elapsed, did_warn = _fit(make, X, y)
+                    seconds[i][setting].append(elapsed)
+                    warned[i] |= did_warn
     records = []
     for i, make in enumerate(makers):
-        with warnings.catch_warnings():
+        with thread_setting("1 thread"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             peak = peak_fit_memory(make, X, y)
         records.append(FitRecord(models[i], seconds[i], peak, warned[i]))

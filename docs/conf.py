@@ -58,6 +58,8 @@ root_doc = "index"
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "sphinxext", "**.ipynb_checkpoints", "auto_examples/*.md5"]
 html_static_path = ["_static"]
+# A wider content column and full names in the page contents.
+html_css_files = ["skloss.css"]
 
 # -- Cross-references -------------------------------------------------------
 # Every reference must resolve; a broken one is a warning, and CI builds
@@ -307,6 +309,8 @@ sphinx_gallery_conf = {
     "backreferences_dir": "generated/backreferences",
     "reference_url": {"skloss": None},
     "image_scrapers": ("matplotlib",),
+    # Matplotlib's defaults, then larger type (docs/sphinxext/legible_figures.py).
+    "reset_modules": ("matplotlib", "legible_figures.legible"),
     "matplotlib_animations": False,
     "remove_config_comments": True,
     "show_memory": False,
@@ -329,6 +333,9 @@ html_theme_options = {
 }
 # Pages without sub-pages need no section navigation on the left.
 html_sidebars = {page: [] for page in ("index", "getting_started", "user_guide", "changelog")}
+# Gallery pages give their width to code and printed output; the examples are
+# listed on the gallery's index and in the top bar.
+html_sidebars["auto_examples/*"] = []
 html_show_sourcelink = True
 html_context = {"default_mode": "light"}
 

@@ -48,14 +48,25 @@ print(
 )
 
 # %%
-# Frequency: Poisson with exposure, as weights
-# --------------------------------------------
+# Frequency: Poisson with an exposure offset
+# ------------------------------------------
 # The textbook frequency model is a Poisson regression of the claim count
 # :math:`N_i` with an *offset* :math:`\log e_i`: :math:`N_i \sim
-# \text{Poisson}(e_i \mu_i)`, :math:`\log \mu_i = x_i w + b`. skloss has no
-# offsets yet, but this model is *exactly* a Poisson regression of the rate
-# :math:`N_i / e_i` with sample weights :math:`e_i`, because the two
-# objectives differ by a constant:
+# \text{Poisson}(e_i \mu_i)`, :math:`\log \mu_i = x_i w + b`, so the raw
+# output is :math:`z_i = x_i w + b + \log e_i`. ``fit`` takes the offset
+# directly, and ``predict`` without one gives the yearly rate
+# :math:`\mu_i` (with ``offset=np.log(exposure)``, the expected count).
+log_exposure = np.log(exposure)
+poisson = LinearRegressor(loss="poisson").fit(X[train], claims[train], offset=log_exposure[train])
+print("true frequency coefficients:  [ 0.5   0.35 -0.25]")
+print("Poisson, exp(coef) multiplies the rate per unit of feature:")
+print("  coef:", poisson.coef_.round(3))
+
+# %%
+# The same model is a Poisson regression of the rate :math:`N_i / e_i` with
+# sample weights :math:`e_i`: the two objectives differ by terms free of the
+# coefficients (and, for the mean loss, by the factor
+# :math:`\sum_i e_i / n`, which only rescales ``alpha``),
 #
 # .. math::
 #
@@ -63,15 +74,16 @@ print(
 #     = \sum_i e_i \Bigl(\mu_i - \frac{N_i}{e_i} \log \mu_i\Bigr)
 #       - \sum_i N_i \log e_i .
 #
-# The squared-error model is fitted to the same rates and weights.
+# Squared error has no such offset on the log scale, so it is fitted to the
+# rates with the exposure as weights.
 rate = claims / exposure
+by_rate = LinearRegressor(loss="poisson").fit(X[train], rate[train], sample_weight=exposure[train])
+difference = np.max(np.abs(by_rate.coef_ - poisson.coef_))
+print(f"offset vs rate with weights: coefficients {difference:.0e} apart (tol=1e-5)")
 frequency_models = {
-    loss: LinearRegressor(loss=loss).fit(X[train], rate[train], sample_weight=exposure[train])
-    for loss in ["poisson", "squared_error"]
+    "poisson": poisson,
+    "squared_error": LinearRegressor().fit(X[train], rate[train], sample_weight=exposure[train]),
 }
-print("true frequency coefficients:  [ 0.5   0.35 -0.25]")
-print("Poisson, exp(coef) multiplies the rate per unit of feature:")
-print("  coef:", frequency_models["poisson"].coef_.round(3))
 
 # %%
 # Severity: Gamma, weighted by the number of claims

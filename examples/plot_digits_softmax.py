@@ -107,7 +107,7 @@ for column, index in enumerate(chosen):
     ax_image.imshow(images_test[index], cmap="gray_r")
     ax_image.set_axis_off()
     predicted = classes[np.argmax(skloss_proba[index])]
-    ax_image.set_title(f"true {y_test[index]}, pred {predicted}", fontsize=9)
+    ax_image.set_title(f"true {y_test[index]}, pred {predicted}", fontsize="small")
     bar_colors = ["C1" if k == y_test[index] else "C0" for k in classes]
     ax_bar.bar(classes, skloss_proba[index], color=bar_colors)
     ax_bar.set_ylim(0, 1)

@@ -142,7 +142,7 @@ ax.set_xlim(lims)
 ax.set_ylim(lims)
 ax.set_xlabel("true target (clean test set)")
 ax.set_ylabel("prediction")
-ax.legend(loc="upper left", fontsize=8)
+ax.legend(loc="upper left", fontsize="small")
 plt.show()
 
 # %%

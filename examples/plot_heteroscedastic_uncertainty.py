@@ -109,7 +109,7 @@ grid = np.linspace(0.0, 10.0, 300)[:, np.newaxis]
 mean_grid, std_grid = heteroscedastic.predict(grid, return_std=True)
 constant_grid = constant.predict(grid)
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
 left.scatter(X_train[:, 0], y_train, s=4, color="0.5", alpha=0.4, label="training data")
 left.fill_between(
     grid[:, 0],
@@ -137,7 +137,7 @@ for sign in (-1, 1):
         label="true 95% band" if sign > 0 else None,
     )
 left.set(xlabel="x", ylabel="y", title="Predicted mean and 95% bands")
-left.legend(loc="upper left", fontsize=8)
+left.legend(loc="upper left", fontsize="small")
 
 bins = np.linspace(0.0, 10.0, 11)
 which = np.digitize(X_test[:, 0], bins[1:-1])
@@ -152,8 +152,7 @@ for inside, color in ((inside_constant, "tab:orange"), (inside_heteroscedastic, 
     coverage_axis.plot(centres, share, "o:", color=color)
 coverage_axis.axhline(0.95, color="0.4", linewidth=0.8)
 coverage_axis.set(ylim=(0.5, 1.02), ylabel="share of held-out points inside (dots)")
-right.legend(loc="lower right", fontsize=8)
-fig.tight_layout()
+right.legend(loc="lower right", fontsize="small")
 plt.show()
 
 # %%

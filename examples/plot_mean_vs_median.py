@@ -146,8 +146,8 @@ for column, (name, noise) in enumerate(noises.items()):
     bottom.set_xlabel(r"noise $\varepsilon = y - (1 + x/2)$")
 axes[0, 0].set_ylabel("y")
 axes[1, 0].set_ylabel("count")
-axes[0, 0].legend(loc="upper left", fontsize=8)
-axes[1, 0].legend(loc="upper right", fontsize=8)
+axes[0, 0].legend(loc="upper left", fontsize="small")
+axes[1, 0].legend(loc="upper right", fontsize="small")
 fig.suptitle("Squared error fits the mean, absolute error the median")
 plt.show()
 
@@ -191,7 +191,7 @@ for ax, name in zip(axes, noises, strict=True):
     ax.axhline(0.5, color="k", lw=1, ls=":", label="true slope")
     ax.set_title(titles[name])
 axes[0].set_ylabel(f"fitted slope ({n_repeats} repetitions)")
-axes[0].legend(loc="lower left", fontsize=8)
+axes[0].legend(loc="lower left", fontsize="small")
 plt.show()
 
 for name in noises:

@@ -89,7 +89,7 @@ grid_features = mixture[:-1].transform(grid)
 weights, means, stds = mixture[-1].predict_mixture(grid_features)
 draws = mixture[-1].sample(grid_features[::4], n_samples=5, random_state=0)
 
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.5))
+fig, axes = plt.subplots(1, 3, figsize=(14, 4.8), layout="constrained")
 for ax in axes[:2]:
     ax.scatter(X_train[:, 0], t_train, s=3, color="0.75", label="training data")
     ax.set(xlabel="x", ylabel="t")
@@ -104,7 +104,7 @@ axes[0].fill_between(
     label="95% band",
 )
 axes[0].set_title("HeteroscedasticRegressor: one Gaussian")
-axes[0].legend(loc="upper left", fontsize=8)
+axes[0].legend(loc="upper left", fontsize="small")
 
 for k, color in enumerate(["tab:blue", "tab:green", "tab:red"]):
     visible = np.where(weights[:, k] > 0.05, means[:, k], np.nan)
@@ -116,7 +116,7 @@ axes[1].scatter(
     np.repeat(grid[::4, 0], 5), draws.ravel(), s=4, color="black", label="draws (sample)"
 )
 axes[1].set_title("MixtureDensityRegressor: three components")
-axes[1].legend(loc="upper left", fontsize=8)
+axes[1].legend(loc="upper left", fontsize="small")
 
 x0 = 0.5
 t_values = np.linspace(-0.1, 1.1, 500)
@@ -132,8 +132,7 @@ w0, m0, s0 = mixture[-1].predict_mixture(mixture[:-1].transform([[x0]]))
 density = np.sum(w0 * norm.pdf(t_values[:, np.newaxis], m0, s0), axis=1)
 axes[2].plot(t_values, density, color="tab:blue", label="mixture")
 axes[2].set(xlabel="t", ylabel="density", title=f"Predicted density of t at x = {x0}")
-axes[2].legend(loc="upper right", fontsize=8)
-fig.tight_layout()
+axes[2].legend(loc="upper right", fontsize="small")
 plt.show()
 
 # %%

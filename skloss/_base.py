@@ -5,9 +5,15 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._core import fit_linear_model
+from ._dask_input import is_dask_array, validate_dask_fit_input
 from ._input_checks import check_squares_representable, numeric_target, rescaled_sample_weight
 from ._loss_resolution import resolve_loss
 
@@ -43,6 +49,8 @@ class LinearModelBase(BaseEstimator):
 
     _named_losses: dict = {}
     _target_kind = "continuous"
+    # Whether a single column of offsets may be added to every output.
+    _offset_broadcasts = True
 
     # Checked by scikit-learn's ``_validate_params`` when ``fit`` starts; the
     # error names the public class, the parameter and what it allows. An
@@ -69,8 +77,8 @@ class LinearModelBase(BaseEstimator):
         """The loss as the user specified it (estimators with a fixed loss override)."""
         return self.loss
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model by minimising the penalised mean loss.
+    def fit(self, X, y, sample_weight=None, offset=None):
+        r"""Fit the model by minimising the penalised mean loss.
 
         Parameters
         ----------
@@ -81,6 +89,14 @@ class LinearModelBase(BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; all ones if None. An integer weight has the
             same effect as repeating the sample.
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Known terms of the raw output, which becomes
+            :math:`z = x W + b + o`: for counts over an exposure :math:`t`
+            with the Poisson loss, :math:`o = \log t` makes
+            :math:`e^{xW + b}` a rate per unit of exposure. A single column
+            is added to every output. Predictions need the offsets of the
+            new rows (``predict(X, offset=...)``). With metadata routing
+            enabled, request it with ``set_fit_request(offset=True)``.
 
         Returns
         -------
@@ -108,22 +124,33 @@ class LinearModelBase(BaseEstimator):
         # leaves a half-fitted model behind.
         state = dict(self.__dict__)
         try:
-            return self._fit(X, y, sample_weight)
+            return self._fit(X, y, sample_weight, offset)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(state)
             raise
 
-    def _fit(self, X, y, sample_weight):
+    def _fit(self, X, y, sample_weight, offset):
         loss = resolve_loss(
             self._loss_param(), self._named_losses, self._target_kind, type(self).__name__
         )
-        X, y = self._validate_data_and_target(X, y)
-        sample_weight = rescaled_sample_weight(
-            _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        )
+        if is_dask_array(X):
+            if offset is not None:
+                raise NotImplementedError(
+                    f"{type(self).__name__}.fit does not take offsets with a Dask X yet; "
+                    "fit in memory, or fold a known offset into the target where the "
+                    "loss allows it (y - offset for squared error)."
+                )
+            X, y, sample_weight = validate_dask_fit_input(self, X, y, sample_weight)
+        else:
+            X, y = self._validate_data_and_target(X, y)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        sample_weight = rescaled_sample_weight(sample_weight)
         target = self._encode_target(y, sample_weight)
         loss.check_target(target)
+        offset = self._check_offset(offset, *target.shape)
         # Class weights can take the weights' sum out of range again.
         sample_weight = rescaled_sample_weight(self._weight_samples(target, sample_weight))
 
@@ -141,7 +168,7 @@ class LinearModelBase(BaseEstimator):
                 intercept_init = np.zeros_like(intercept_init)
 
         loss = self._configure_loss(loss, target, sample_weight)
-        result = self._minimise(X, target, loss, sample_weight, coef_init, intercept_init)
+        result = self._minimise(X, target, loss, sample_weight, coef_init, intercept_init, offset)
         self.loss_ = loss
         self.n_iter_ = result.n_iter
         self.objective_ = result.objective
@@ -163,11 +190,14 @@ class LinearModelBase(BaseEstimator):
         """
         return loss
 
-    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, *, tol=None):
+    def _minimise(
+        self, X, target, loss, sample_weight, coef_init, intercept_init, offset=None, *, tol=None
+    ):
         """Minimise the objective: one run of the core from the given start.
 
         ``coef_init`` and ``intercept_init`` are the warm start, or None for
-        the core's default start; ``tol`` replaces ``self.tol`` if given. A
+        the core's default start; ``offset`` the checked offsets or None;
+        ``tol`` replaces ``self.tol`` if given. A
         subclass may override it, for example to run the core from several
         starting points and keep the best.
 
@@ -186,7 +216,39 @@ class LinearModelBase(BaseEstimator):
             tol=float(self.tol if tol is None else tol),
             coef_init=coef_init,
             intercept_init=intercept_init,
+            offset=offset,
+            coef_bounds=self._coef_bounds(),
         )
+
+    def _coef_bounds(self):
+        """``(lower, upper)`` bounds of the coefficients for the core; None (unbounded) here."""
+        return None
+
+    def _check_offset(self, offset, n_samples, n_outputs):
+        """``offset`` as an array of shape (n_samples, n_outputs), or None.
+
+        A 1-d offset, or a single column, is added to every output (where
+        ``_offset_broadcasts``).
+        """
+        if offset is None:
+            return None
+        offset = check_array(offset, ensure_2d=False, dtype=np.float64, input_name="offset")
+        given = offset.shape
+        shapes = [(n_samples, n_outputs)]
+        if self._offset_broadcasts or n_outputs == 1:
+            shapes = list(dict.fromkeys([(n_samples,), (n_samples, 1), *shapes]))
+        if given not in shapes:
+            raise ValueError(
+                f"offset must have shape {' or '.join(map(str, shapes))} for {n_samples} "
+                f"samples and {n_outputs} output(s) of the raw output; got shape {given}."
+                + self._offset_hint()
+            )
+        offset = offset.reshape(n_samples, -1)
+        return np.ascontiguousarray(np.broadcast_to(offset, (n_samples, n_outputs)))
+
+    def _offset_hint(self):
+        """More on the offset's shape, for the error message (nothing by default)."""
+        return ""
 
     def _validate_data_and_target(self, X, y):
         X, y = validate_data(
@@ -204,14 +266,16 @@ class LinearModelBase(BaseEstimator):
             check_squares_representable(y, "y", name)
         return X, y
 
-    def _raw_output(self, X):
-        """Validated X mapped to the raw output, shape (n_samples, n_outputs)."""
+    def _raw_output(self, X, offset=None):
+        """Validated X mapped to the raw output (plus ``offset``), shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
         coef, intercept = self._fitted_params()
-        return np.asarray(X @ coef.astype(X.dtype, copy=False), dtype=float) + intercept
+        raw = np.asarray(X @ coef.astype(X.dtype, copy=False), dtype=float) + intercept
+        offset = self._check_offset(offset, *raw.shape)
+        return raw if offset is None else raw + offset
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coef_")

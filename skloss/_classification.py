@@ -7,61 +7,21 @@ import numpy as np
 from scipy import sparse
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from ._base import LOSS_CONSTRAINT, LinearModelBase
+from ._dask_input import blockwise_on_dask
+from ._docstrings import with_fragments
 from .losses import (
     BernoulliLogLoss,
     MultinoulliLogLoss,
     SigmoidSquaredError,
     SoftmaxSquaredError,
 )
-
-_CLASSIFIER_OBJECTIVE_DOC = r"""
-    The coefficients minimise
-
-    .. math::
-
-        \frac{\sum_i s_i\, l(y_i, x_i W + b)}{\sum_i s_i}
-        + \frac{\alpha}{2} \|W\|_F^2
-
-    over the coefficients :math:`W` and the unpenalised intercept :math:`b`,
-    with :math:`s_i` the sample weights (times the class weights
-    :math:`c(y_i)` when ``class_weight`` is set) and :math:`z = x W + b` the
-    logits."""
-
-_COMMON_PARAMETERS_DOC = r"""alpha : float, default=1e-4
-        Strength of the L2 penalty :math:`\frac{\alpha}{2}\|W\|^2` on the mean
-        loss; ``alpha`` here equals
-        ``LogisticRegression(C=1 / (alpha * n_samples))``, and with sample
-        weights :math:`s_i` and class weights :math:`c(y_i)`,
-        ``LogisticRegression(C=1 / (alpha * sum_i s_i c(y_i)))``; for
-        ``SoftmaxClassifier`` on two classes, which penalises both logit
-        rows, ``C`` is twice that. Keep it positive on separable data, where
-        the unpenalised log-loss has no minimiser.
-    fit_intercept : bool, default=True
-        Whether to fit the (unpenalised) intercept.
-    max_iter : int, default=1000
-        Maximum number of L-BFGS iterations.
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry (preconditioned) is below
-        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
-        ``min(1, objective / starting objective)`` (see the user guide).
-    warm_start : bool, default=False
-        Start from the previous fit's coefficients.
-    class_weight : dict, "balanced" or None, default=None
-        Weights :math:`c(k)` of the classes, as in ``LogisticRegression``:
-        they multiply the sample weights, :math:`s_i \leftarrow s_i c(y_i)`.
-        A dict maps class labels to weights (missing classes weigh 1);
-        ``"balanced"`` gives each class the weight
-        ``sum(s) / (n_classes * sum of s over the class)``, so every class
-        carries the same total weight. None weighs all classes 1. For
-        ``SigmoidClassifier``, binary targets only: the labels of a
-        multilabel target share the sample weights, so it raises a
-        ValueError."""
 
 
 class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
@@ -100,12 +60,15 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
     def _fitted_params(self):
         return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
 
-    def predict_proba(self, X):
+    @blockwise_on_dask
+    def predict_proba(self, X, offset=None):
         """Predicted class probabilities, computed from the logits.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -121,19 +84,53 @@ class _LinearClassifierBase(ClassifierMixin, LinearModelBase):
         >>> model.predict_proba([[2.5]]).round(2)
         array([[0.04, 0.92, 0.04]])
         """
-        return np.exp(self.predict_log_proba(X))
+        return np.exp(self.predict_log_proba(X, offset))
+
+    def score(self, X, y, sample_weight=None, offset=None):
+        """Mean accuracy of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+        offset : array-like, default=None
+            Offsets of the rows, for :meth:`predict`. A grid search scores
+            its held-out folds with their offsets once the classifier
+            requests them by ``set_score_request(offset=True)`` (with
+            metadata routing enabled).
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``predict(X, offset=offset)`` (the subset accuracy
+            for multilabel y).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import SigmoidClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> y = np.array([0, 0, 1, 1])
+        >>> model = SigmoidClassifier(alpha=0.1).fit(X, y)
+        >>> model.score(X, y), model.score(X, y, offset=[0.0, 0.0, -10.0, -10.0])
+        (1.0, 0.5)
+        """
+        return accuracy_score(y, self.predict(X, offset=offset), sample_weight=sample_weight)
 
 
+@with_fragments
 class SigmoidClassifier(_LinearClassifierBase):
-    __doc__ = r"""Binary and multilabel classifier with a sigmoid output unit.
+    r"""Binary and multilabel classifier with a sigmoid output unit.
 
     Each label is a Bernoulli variable whose logit is linear in :math:`x`:
     :math:`P(y_j = 1 \mid x) = \sigma(x W_j + b_j)`. With the default
     log-loss this is (L2-penalised) logistic regression.
-    {objective}
+    {% classifier_objective %}
 
-    For ``loss="log_loss"``, :math:`l(y, z) = \sum_j \operatorname{{softplus}}(z_j) - y_j z_j`;
-    for ``loss="squared_error"``, :math:`l(y, z) = \frac{{1}}{{2}}\sum_j (\sigma(z_j) - y_j)^2`.
+    For ``loss="log_loss"``, :math:`l(y, z) = \sum_j \operatorname{softplus}(z_j) - y_j z_j`;
+    for ``loss="squared_error"``, :math:`l(y, z) = \frac{1}{2}\sum_j (\sigma(z_j) - y_j)^2`.
 
     Parameters
     ----------
@@ -142,7 +139,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         ``"squared_error"`` (:class:`~skloss.losses.SigmoidSquaredError`, the
         saturating counter-example), or any :class:`~skloss.losses.Loss` on a
         sigmoid output unit.
-    {common}
+    {% classifier_parameters %}
 
     Attributes
     ----------
@@ -175,7 +172,7 @@ class SigmoidClassifier(_LinearClassifierBase):
     >>> model = make_pipeline(StandardScaler(), SigmoidClassifier(alpha=1e-3))
     >>> model.fit(X, y).score(X, y) > 0.97
     True
-    """.format(objective=_CLASSIFIER_OBJECTIVE_DOC, common=_COMMON_PARAMETERS_DOC)
+    """
 
     _named_losses = {"log_loss": BernoulliLogLoss, "squared_error": SigmoidSquaredError}
     _target_kind = "binary"
@@ -244,12 +241,15 @@ class SigmoidClassifier(_LinearClassifierBase):
             )
         return target[:, 0].astype(int)
 
-    def decision_function(self, X):
+    @blockwise_on_dask
+    def decision_function(self, X, offset=None):
         """Logits of the positive class (of each label, for multilabel).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -266,15 +266,18 @@ class SigmoidClassifier(_LinearClassifierBase):
         >>> model.decision_function([[-1.0], [1.0]]).round(2)
         array([-1.46,  1.46])
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         return raw if self._multilabel else raw[:, 0]
 
-    def predict_log_proba(self, X):
+    @blockwise_on_dask
+    def predict_log_proba(self, X, offset=None):
         """Log-probabilities, computed from the logits (never log of a sigmoid).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -297,17 +300,20 @@ class SigmoidClassifier(_LinearClassifierBase):
         >>> bool(np.isfinite(log_proba) and log_proba < -1000)
         True
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         if self._multilabel:
             return log_expit(raw)
         return np.hstack([log_expit(-raw), log_expit(raw)])
 
-    def predict_proba(self, X):
+    @blockwise_on_dask
+    def predict_proba(self, X, offset=None):
         """Predicted probabilities.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -325,14 +331,17 @@ class SigmoidClassifier(_LinearClassifierBase):
         array([[0.5 , 0.5 ],
                [0.19, 0.81]])
         """
-        return super().predict_proba(X)
+        return super().predict_proba(X, offset)
 
-    def predict(self, X):
+    @blockwise_on_dask
+    def predict(self, X, offset=None):
         """Predicted class labels (a 0/1 indicator matrix for multilabel).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -348,7 +357,7 @@ class SigmoidClassifier(_LinearClassifierBase):
         >>> model.predict([[-3.0], [3.0]]).tolist()
         ['no', 'yes']
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         if self._multilabel:
             return (raw > 0).astype(int)
         return self.classes_[(raw[:, 0] > 0).astype(int)]
@@ -361,18 +370,19 @@ class SigmoidClassifier(_LinearClassifierBase):
         return tags
 
 
+@with_fragments
 class SoftmaxClassifier(_LinearClassifierBase):
-    __doc__ = r"""Multiclass classifier with a softmax output unit.
+    r"""Multiclass classifier with a softmax output unit.
 
     The class is a multinoulli variable whose logits are linear in
-    :math:`x`: :math:`P(y = k \mid x) = \operatorname{{softmax}}(x W + b)_k`.
+    :math:`x`: :math:`P(y = k \mid x) = \operatorname{softmax}(x W + b)_k`.
     With the default log-loss this is (L2-penalised) multinomial logistic
     regression.
-    {objective}
+    {% classifier_objective %}
 
-    For ``loss="log_loss"``, :math:`l(y, z) = \operatorname{{logsumexp}}(z) - z_y`;
+    For ``loss="log_loss"``, :math:`l(y, z) = \operatorname{logsumexp}(z) - z_y`;
     for ``loss="squared_error"``,
-    :math:`l(y, z) = \frac{{1}}{{2}}\|\operatorname{{softmax}}(z) - \operatorname{{onehot}}(y)\|^2`.
+    :math:`l(y, z) = \frac{1}{2}\|\operatorname{softmax}(z) - \operatorname{onehot}(y)\|^2`.
 
     Parameters
     ----------
@@ -381,7 +391,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         ``"squared_error"`` (:class:`~skloss.losses.SoftmaxSquaredError`, the
         saturating counter-example), or any :class:`~skloss.losses.Loss` on a
         softmax output unit.
-    {common}
+    {% classifier_parameters %}
 
     Attributes
     ----------
@@ -419,10 +429,19 @@ class SoftmaxClassifier(_LinearClassifierBase):
     >>> reference = reference.fit(X, y)
     >>> bool(np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() < 1e-4)
     True
-    """.format(objective=_CLASSIFIER_OBJECTIVE_DOC, common=_COMMON_PARAMETERS_DOC)
+    """
 
     _named_losses = {"log_loss": MultinoulliLogLoss, "squared_error": SoftmaxSquaredError}
     _target_kind = "categorical"
+    # The same offset on every logit cancels in the softmax.
+    _offset_broadcasts = False
+
+    def _offset_hint(self):
+        return (
+            " SoftmaxClassifier needs one column per class, in the order of classes_: "
+            "the same offset added to every logit would cancel in the softmax (for two "
+            "classes, an offset o of the log-odds is the columns [0, o])."
+        )
 
     def __init__(
         self,
@@ -459,12 +478,15 @@ class SoftmaxClassifier(_LinearClassifierBase):
     def _class_codes(self, target):
         return np.argmax(target, axis=1)
 
-    def decision_function(self, X):
+    @blockwise_on_dask
+    def decision_function(self, X, offset=None):
         """Logits of each class.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples, n_classes), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -482,15 +504,18 @@ class SoftmaxClassifier(_LinearClassifierBase):
         >>> logits.shape, logits.argmax(axis=1).tolist()
         ((2, 3), [0, 2])
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         return raw[:, 1] - raw[:, 0] if raw.shape[1] == 2 else raw
 
-    def predict_log_proba(self, X):
+    @blockwise_on_dask
+    def predict_log_proba(self, X, offset=None):
         """Log-probabilities, computed from the logits (log-softmax).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples, n_classes), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -506,14 +531,17 @@ class SoftmaxClassifier(_LinearClassifierBase):
         >>> model.predict_log_proba([[2.5]]).round(1)
         array([[-3.3, -0.1, -3.3]])
         """
-        return log_softmax(self._raw_output(X), axis=1)
+        return log_softmax(self._raw_output(X, offset), axis=1)
 
-    def predict(self, X):
+    @blockwise_on_dask
+    def predict(self, X, offset=None):
         """Most probable class.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples, n_classes), default=None
+            The rows' offsets, added to the logits as in ``fit``; none if None.
 
         Returns
         -------
@@ -529,7 +557,7 @@ class SoftmaxClassifier(_LinearClassifierBase):
         >>> model.predict([[0.0], [2.5], [5.0]])
         array([0, 1, 2])
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         return self.classes_[np.argmax(raw, axis=1)]
 
 

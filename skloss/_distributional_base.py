@@ -24,39 +24,6 @@ from sklearn.utils.validation import (
 from ._base import LinearModelBase
 from ._statistics import weighted_mean
 
-_COMMON_PARAMETERS_DOC = r"""reg_variance : float, default=1e-6
-        Variance regularisation :math:`\delta`, as a fraction of the
-        weighted variance :math:`\sigma_y^2` of the training targets:
-        :math:`\delta = \text{reg\_variance} \cdot \sigma_y^2` is
-        added to every squared residual in the loss, so the best variance for
-        a residual :math:`r` is :math:`r^2 + \delta`, never 0. It keeps the
-        likelihood bounded where the mean fits some samples exactly (like
-        ``reg_covar`` of ``sklearn.mixture.GaussianMixture``); 0 removes it.
-    fit_intercept : bool, default=True
-        Whether every head has an (unpenalised) intercept.
-    max_iter : int, default=1000
-        Maximum number of L-BFGS iterations (per start).
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry (preconditioned) is below
-        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
-        ``min(1, objective / starting objective)`` (see the user guide).
-    warm_start : bool, default=False
-        Start from the previous fit's coefficients."""
-
-_SAMPLES_DOC = """Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        n_samples : int, default=1
-            Number of draws for each row of ``X``.
-        random_state : int, RandomState instance or None, default=None
-            Seed or generator of the draws.
-
-        Returns
-        -------
-        y_samples : ndarray of shape (n_samples_X, n_samples)
-            Row ``i`` holds independent draws from the predicted
-            distribution of y given ``X[i]``."""
-
 
 class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
     """Shared plumbing: one target, variance regularisation, likelihood, sampling."""
@@ -103,7 +70,43 @@ class _DistributionalRegressorBase(RegressorMixin, LinearModelBase):
         """Columns of the raw output that are mean heads and log-variance heads."""
         raise NotImplementedError
 
-    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init):
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by maximising the (penalised) likelihood.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; CSR and CSC matrices are used without densifying.
+        y : array-like of shape (n_samples,)
+            Target.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; all ones if None.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+
+        Notes
+        -----
+        Unlike the other estimators, these take no ``offset``: their raw
+        output holds several heads (means, log-variances, mixing logits),
+        for which one known term per row has no single meaning.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import HeteroscedasticRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(500, 1))
+        >>> model = HeteroscedasticRegressor().fit(X, 2 * X[:, 0] + rng.normal(size=500))
+        >>> model.coef_.shape
+        (2, 1)
+        """
+        return super().fit(X, y, sample_weight)
+
+    def _minimise(self, X, target, loss, sample_weight, coef_init, intercept_init, offset=None):
+        # ``offset`` is always None: fit takes none (see fit's Notes).
         # The core fits u = y / s, s the weighted standard deviation of y: the
         # mean heads scale by s and the log-variance intercepts shift by
         # 2 log s, so the fit is the same model whatever the units of y, and

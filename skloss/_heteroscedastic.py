@@ -7,11 +7,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ._base import LinearModelBase
-from ._distributional_base import (
-    _COMMON_PARAMETERS_DOC,
-    _SAMPLES_DOC,
-    _DistributionalRegressorBase,
-)
+from ._dask_input import blockwise_on_dask
+from ._distributional_base import _DistributionalRegressorBase
+from ._docstrings import with_fragments
 from .losses import GaussianNLL, SquaredError
 
 # The mean of log(e^2) for standard Gaussian e is -(Euler's gamma + log 2):
@@ -25,6 +23,7 @@ _LOG_CHI2_BIAS = float(np.euler_gamma + np.log(2.0))
 _START_TOL_RATIO = 1e-3
 
 
+@with_fragments
 class HeteroscedasticRegressor(_DistributionalRegressorBase):
     r"""Linear regression of the mean and the log-variance (heteroscedastic Gaussian).
 
@@ -60,7 +59,7 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
     alpha : float, default=0.0
         Strength of the L2 penalty on the coefficients of both heads, those
         of the mean head measured in standard deviations of ``y``.
-    {common}
+    {% distributional_parameters %}
 
     Attributes
     ----------
@@ -224,6 +223,7 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
     def _fitted_params(self):
         return np.asarray(self.coef_, dtype=float).T, np.asarray(self.intercept_, dtype=float)
 
+    @blockwise_on_dask
     def predict(self, X, return_std=False):
         """Predicted mean, and optionally standard deviation, of y given X.
 
@@ -259,10 +259,11 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
             return mean
         return mean, np.exp(0.5 * raw[:, 1])
 
+    @with_fragments
     def sample(self, X, n_samples=1, random_state=None):
         """Draw y from the predicted Gaussian of each row of X.
 
-        {samples}
+        {% sampling_parameters %}
 
         Examples
         --------
@@ -278,10 +279,3 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
         mean, std = self.predict(X, return_std=True)
         noise = check_random_state(random_state).standard_normal((len(mean), n_samples))
         return mean[:, np.newaxis] + std[:, np.newaxis] * noise
-
-    sample.__doc__ = sample.__doc__.replace("{samples}", _SAMPLES_DOC)
-
-
-HeteroscedasticRegressor.__doc__ = HeteroscedasticRegressor.__doc__.replace(
-    "{common}", _COMMON_PARAMETERS_DOC
-)

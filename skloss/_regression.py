@@ -1,9 +1,15 @@
 """Regressors: a linear output unit and a regression loss."""
 
+import functools
+
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 
 from ._base import LOSS_CONSTRAINT, LinearModelBase
+from ._dask_input import blockwise_on_dask
+from ._docstrings import with_fragments
+from ._huber_scale import fit_relative_huber
 from .losses import (
     AbsoluteError,
     GammaNLL,
@@ -25,21 +31,15 @@ _REGRESSION_LOSSES = {
     "tweedie": TweedieNLL,
 }
 
-_OBJECTIVE_DOC = r"""
-    The coefficients minimise
-
-    .. math::
-
-        \frac{\sum_i s_i\, l(y_i, x_i W + b)}{\sum_i s_i}
-        + \frac{\alpha}{2} \|W\|_F^2
-
-    over the coefficients :math:`W` and the unpenalised intercept :math:`b`,
-    with :math:`s_i` the sample weights."""
-
 
 class _LinearRegressorBase(RegressorMixin, LinearModelBase):
     _named_losses = _REGRESSION_LOSSES
     _target_kind = "continuous"
+
+    _parameter_constraints = {**LinearModelBase._parameter_constraints, "positive": ["boolean"]}
+
+    def _coef_bounds(self):
+        return (0.0, None) if self.positive else None
 
     def _encode_target(self, y, sample_weight):
         self._y_is_1d = y.ndim == 1
@@ -56,12 +56,16 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         coef = coef[:, np.newaxis] if coef.ndim == 1 else coef.T
         return coef, np.atleast_1d(np.asarray(self.intercept_, dtype=float))
 
-    def predict(self, X):
+    @blockwise_on_dask
+    def predict(self, X, offset=None):
         """Predict the statistic the loss estimates (mean, median, quantile, ...).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, added to the raw output as in ``fit``; none
+            if None.
 
         Returns
         -------
@@ -82,9 +86,43 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         >>> LinearRegressor(loss="absolute_error").fit(X, y).predict([[0.0], [1.0]]).round(6)
         array([ 1., 11.])
         """
-        raw = self._raw_output(X)
+        raw = self._raw_output(X, offset)
         prediction = self.loss_.output_unit(raw)
         return prediction[:, 0] if self._y_is_1d else prediction
+
+    def score(self, X, y, sample_weight=None, offset=None):
+        """Coefficient of determination :math:`R^2` of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+        offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The rows' offsets, passed to :meth:`predict`. In a
+            ``GridSearchCV`` with metadata routing, request it with
+            ``set_score_request(offset=True)`` so that held-out folds are
+            scored with their offsets.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2` of ``predict(X, offset=offset)`` against ``y``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skloss import LinearRegressor
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+        >>> exposure = np.array([1.0, 2.0, 1.0, 2.0])
+        >>> counts = np.array([1.0, 4.0, 4.0, 16.0])
+        >>> model = LinearRegressor(loss="poisson", tol=1e-10)
+        >>> model = model.fit(X, counts, offset=np.log(exposure))
+        >>> round(model.score(X, counts, offset=np.log(exposure)), 6)
+        1.0
+        """
+        return r2_score(y, self.predict(X, offset=offset), sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -111,8 +149,9 @@ class _LinearRegressorBase(RegressorMixin, LinearModelBase):
         return False
 
 
+@with_fragments
 class LinearRegressor(_LinearRegressorBase):
-    __doc__ = r"""Linear regression with a pluggable loss.
+    r"""Linear regression with a pluggable loss.
 
     The prediction is the loss's output unit applied to the raw output
     :math:`z = x W + b`: :math:`z` itself for the identity unit, :math:`e^z`
@@ -121,14 +160,18 @@ class LinearRegressor(_LinearRegressorBase):
     the mean for squared error and the log-link losses, the median for
     absolute error, a quantile for the pinball loss, a robust location for
     Huber.
-    {objective}
+    {% regression_objective %}
 
     Parameters
     ----------
     loss : str or Loss, default="squared_error"
         ``"squared_error"`` (:class:`~skloss.losses.SquaredError`),
         ``"absolute_error"`` (:class:`~skloss.losses.AbsoluteError`),
-        ``"huber"`` (:class:`~skloss.losses.Huber` with ``delta=1``),
+        ``"huber"`` (:class:`~skloss.losses.Huber` with a ``delta`` relative to
+        the noise: 1.345 times a robust, MAD-based standard deviation of the
+        residuals estimated at fit time, so the fit is the same whatever
+        the units of y; the resolved ``delta`` is on ``loss_``; a
+        ``Huber(delta=...)`` object keeps its absolute ``delta``),
         ``"quantile"`` (:class:`~skloss.losses.Pinball` with
         ``quantile=0.5``), ``"poisson"`` (:class:`~skloss.losses.PoissonNLL`,
         counts, y >= 0), ``"gamma"`` (:class:`~skloss.losses.GammaNLL`,
@@ -139,7 +182,7 @@ class LinearRegressor(_LinearRegressorBase):
         searched as ``loss__<name>``. A target outside the loss's support
         raises a ValueError at fit.
     alpha : float, default=0.0
-        Strength of the L2 penalty :math:`\frac{{\alpha}}{{2}}\|W\|^2` on the mean
+        Strength of the L2 penalty :math:`\frac{\alpha}{2}\|W\|^2` on the mean
         loss. ``alpha`` here equals ``Ridge(alpha=alpha * n_samples)`` for
         squared error, and ``PoissonRegressor(alpha=alpha)``,
         ``GammaRegressor(alpha=alpha)`` and
@@ -156,6 +199,7 @@ class LinearRegressor(_LinearRegressorBase):
         ``min(1, objective / starting objective)`` (see the user guide).
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
+    {% positive_parameter %}
 
     Attributes
     ----------
@@ -164,9 +208,11 @@ class LinearRegressor(_LinearRegressorBase):
     intercept_ : float or ndarray of shape (n_outputs,)
         Intercept :math:`b`.
     loss_ : Loss
-        The loss that was fitted, resolved from ``loss``.
+        The loss that was fitted, resolved from ``loss`` (for ``"huber"``,
+        a :class:`~skloss.losses.Huber` with the absolute ``delta`` used).
     n_iter_ : int
-        Number of L-BFGS iterations run.
+        Number of L-BFGS iterations run (for ``"huber"``, over the pilot fit
+        that estimates the residuals' scale and the final fit).
     objective_ : float
         Value of the objective at the fitted coefficients.
     n_features_in_ : int
@@ -188,6 +234,13 @@ class LinearRegressor(_LinearRegressorBase):
     continuation and an exact finishing step; see
     :class:`~skloss.losses.AbsoluteError`.
 
+    ``loss="huber"`` is fitted in units of a robust scale of y (so the
+    tolerance is relative to it), first with ``delta`` at 1.345 of that
+    scale, then, warm-started, with ``delta`` at 1.345 times the MAD-based
+    standard deviation of that pilot fit's residuals. Every step is
+    scale-equivariant: multiplying y by ``c`` multiplies ``coef_``,
+    ``intercept_`` and ``loss_.delta`` by ``c``.
+
     Examples
     --------
     >>> import numpy as np
@@ -197,6 +250,18 @@ class LinearRegressor(_LinearRegressorBase):
     >>> LinearRegressor(loss="absolute_error").fit(X, y).predict([[1.5]]).round(6)
     array([1.5])
 
+    With ``loss="huber"`` the threshold follows the units of y:
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 1))
+    >>> y = 150.0 + 30.0 * X[:, 0] + rng.normal(scale=10.0, size=200)
+    >>> model = LinearRegressor(loss="huber").fit(X, y)
+    >>> round(model.loss_.delta, 1)  # about 1.345 times the noise's standard deviation, 10
+    13.6
+    >>> in_thousands = LinearRegressor(loss="huber").fit(X, y / 1000)
+    >>> bool(np.allclose(in_thousands.coef_ * 1000, model.coef_))
+    True
+
     For counts, the Poisson loss predicts a positive mean :math:`e^z`; with
     one binary feature it is each group's mean count:
 
@@ -205,9 +270,9 @@ class LinearRegressor(_LinearRegressorBase):
     >>> model = LinearRegressor(loss="poisson", tol=1e-10).fit(X, counts)
     >>> model.predict([[0.0], [1.0]]).round(6), np.exp(model.coef_).round(6)
     (array([2., 6.]), array([3.]))
-    """.format(objective=_OBJECTIVE_DOC)
+    """
 
-    _parameter_constraints = {**LinearModelBase._parameter_constraints, **LOSS_CONSTRAINT}
+    _parameter_constraints = {**_LinearRegressorBase._parameter_constraints, **LOSS_CONSTRAINT}
 
     def __init__(
         self,
@@ -218,19 +283,31 @@ class LinearRegressor(_LinearRegressorBase):
         max_iter=1000,
         tol=1e-5,
         warm_start=False,
+        positive=False,
     ):
         self._store_init_arguments(locals())
 
+    def _minimise(
+        self, X, target, loss, sample_weight, coef_init, intercept_init, offset=None, *, tol=None
+    ):
+        minimise = functools.partial(super()._minimise, tol=tol)
+        if isinstance(self.loss, str) and self.loss == "huber":
+            return fit_relative_huber(
+                minimise, X, target, loss, sample_weight, coef_init, intercept_init, offset
+            )
+        return minimise(X, target, loss, sample_weight, coef_init, intercept_init, offset)
 
+
+@with_fragments
 class LinearGaussianRegressor(_LinearRegressorBase):
-    __doc__ = r"""Linear regression of the conditional mean (Gaussian likelihood).
+    r"""Linear regression of the conditional mean (Gaussian likelihood).
 
-    Maximum likelihood for :math:`y \mid x \sim \mathcal{{N}}(x W + b, 1)`:
+    Maximum likelihood for :math:`y \mid x \sim \mathcal{N}(x W + b, 1)`:
     the loss is half the squared error, and the prediction is the
     conditional mean. With ``alpha`` it is ridge regression.
-    {objective}
+    {% regression_objective %}
 
-    with :math:`l(y, z) = \frac{{1}}{{2}}\|y - z\|^2`.
+    with :math:`l(y, z) = \frac{1}{2}\|y - z\|^2`.
 
     Parameters
     ----------
@@ -247,6 +324,7 @@ class LinearGaussianRegressor(_LinearRegressorBase):
         ``min(1, objective / starting objective)`` (see the user guide).
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
+    {% positive_parameter %}
 
     Attributes
     ----------
@@ -272,23 +350,33 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     >>> model = LinearGaussianRegressor(tol=1e-10).fit(X, y)
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([2.]), 1.0)
-    """.format(objective=_OBJECTIVE_DOC)
+    """
 
-    def __init__(self, *, alpha=0.0, fit_intercept=True, max_iter=1000, tol=1e-5, warm_start=False):
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        positive=False,
+    ):
         self._store_init_arguments(locals())
 
     def _loss_param(self):
         return "squared_error"
 
 
+@with_fragments
 class MedianRegressor(_LinearRegressorBase):
-    __doc__ = r"""Linear regression of the conditional median (least absolute deviation).
+    r"""Linear regression of the conditional median (least absolute deviation).
 
     Maximum likelihood for a Laplace distribution of :math:`y \mid x`
     centred at :math:`x W + b`: the loss is the absolute error and the
     prediction is the conditional median, robust to outliers and skewed
     noise.
-    {objective}
+    {% regression_objective %}
 
     with :math:`l(y, z) = \|y - z\|_1`.
 
@@ -306,6 +394,7 @@ class MedianRegressor(_LinearRegressorBase):
         ``min(1, objective / starting objective)`` (see the user guide).
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
+    {% positive_parameter %}
 
     Attributes
     ----------
@@ -327,8 +416,9 @@ class MedianRegressor(_LinearRegressorBase):
     -----
     The absolute error has a kink where the residual is zero. The model is
     fitted with L-BFGS through smoothing continuation and an exact finishing
-    step, described in :class:`~skloss.losses.AbsoluteError`; the result
-    matches the linear-programming optimum to about 1e-7 in objective.
+    step, described in :class:`~skloss.losses.AbsoluteError`; the result is
+    the linear-programming optimum, certified by its KKT conditions, or else
+    comes with a ConvergenceWarning.
 
     Examples
     --------
@@ -339,9 +429,18 @@ class MedianRegressor(_LinearRegressorBase):
     >>> model = MedianRegressor().fit(X, y)
     >>> model.coef_.round(6), round(model.intercept_, 6)
     (array([1.]), 0.0)
-    """.format(objective=_OBJECTIVE_DOC)
+    """
 
-    def __init__(self, *, alpha=0.0, fit_intercept=True, max_iter=1000, tol=1e-5, warm_start=False):
+    def __init__(
+        self,
+        *,
+        alpha=0.0,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-5,
+        warm_start=False,
+        positive=False,
+    ):
         self._store_init_arguments(locals())
 
     def _loss_param(self):

@@ -839,3 +839,20 @@ def test_fitted_loss_holds_the_regularisation_in_units_of_y():
         mixture.fit(X_SMALL, Y_SMALL)
     assert isinstance(mixture.loss_, GaussianMixtureNLL) and mixture.loss_.n_components == 2
     assert mixture.loss_.reg_variance == pytest.approx(1e-6 * np.var(Y_SMALL))
+
+
+def test_mixture_density_defaults_fit_two_branches_without_warning():
+    # The easy problem: y = +-x plus N(0, 0.1^2) noise, n = 2,000.
+    # At x = 1.5 the true conditional distribution is an equal mixture of
+    # N(-1.5, 0.01) and N(1.5, 0.01).
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 2, size=(2000, 1))
+    y = rng.choice([-1.0, 1.0], size=2000) * X[:, 0] + 0.1 * rng.normal(size=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = MixtureDensityRegressor().fit(X, y)
+    weights, means, stds = model.predict_mixture(np.array([[1.5]]))
+    order = np.argsort(means[0])
+    np.testing.assert_allclose(means[0, order], [-1.5, 1.5], atol=0.03)
+    np.testing.assert_allclose(weights[0, order], [0.5, 0.5], atol=0.05)
+    np.testing.assert_allclose(stds[0], [0.1, 0.1], rtol=0.1)

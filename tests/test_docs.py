@@ -47,3 +47,32 @@ def test_readme_figure_is_committed_and_small():
     figure = ROOT / match.group(1)
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert figure.stat().st_size < 200 * 1024
+
+
+def _public_docstrings():
+    import inspect
+
+    import skloss
+
+    for name in skloss.__all__:
+        documented = getattr(skloss, name)
+        if inspect.isclass(documented):
+            yield name, documented.__doc__
+            for attribute, member in vars(documented).items():
+                if callable(member) and member.__doc__:
+                    yield f"{name}.{attribute}", member.__doc__
+
+
+def test_every_docstring_fragment_is_filled_in():
+    left = [name for name, doc in _public_docstrings() if "{%" in doc or "%}" in doc]
+    assert left == []
+
+
+def test_an_unknown_docstring_fragment_fails_at_import():
+    from skloss._docstrings import with_fragments
+
+    def documented():
+        """Uses {% no_such_fragment %}."""
+
+    with pytest.raises(KeyError, match="no_such_fragment"):
+        with_fragments(documented)

@@ -16,6 +16,8 @@ from skloss.losses import Huber, NegativeBinomialNLL, Pinball, TweedieNLL
 ESTIMATORS = [
     LinearGaussianRegressor(),
     MedianRegressor(),
+    LinearGaussianRegressor(positive=True),
+    MedianRegressor(positive=True),
     *(
         LinearRegressor(loss=loss)
         for loss in ["squared_error", "absolute_error", "huber", "quantile"]
@@ -31,8 +33,16 @@ ESTIMATORS = [
     *(SoftmaxClassifier(loss=loss) for loss in ["log_loss", "squared_error"]),
     SigmoidClassifier(class_weight="balanced"),
     SoftmaxClassifier(class_weight="balanced"),
-    HeteroscedasticRegressor(),
-    MixtureDensityRegressor(),
+    # The checks fit a few samples with integer targets (often 3 distinct
+    # values): the likelihood then pushes every variance down to the floor
+    # reg_variance * Var(y), and at the default floor (1e-6) L-BFGS needs
+    # more than max_iter on that ill-conditioned problem and warns. A floor of
+    # 1% of Var(y) (and, for the mixture, whose mixing logits separate such
+    # data, a firmer penalty) keeps the checks' fits well-conditioned, so
+    # they converge; the defaults are tested on identifiable data in
+    # tests/test_distributional.py.
+    HeteroscedasticRegressor(reg_variance=1e-2),
+    MixtureDensityRegressor(alpha=1e-2, reg_variance=1e-2),
 ]
 
 
@@ -67,9 +77,27 @@ _POSITIVE_MULTIOUTPUT_XFAIL = {
 }
 
 
+# The check fits 15 samples with 30 features: absolute error with
+# non-negative coefficients then has many optimal points (objective 0, the
+# data interpolated), and no vertex with coefficients free of their bounds
+# for the exact finish to certify. The weighted and the repeated fit each
+# end at an optimal point (objective < 1e-7), not the same one. Both are
+# tested against the bounded linear program on identifiable data in
+# tests/test_positive.py.
+_BOUNDED_KINKED_XFAIL = {
+    check: "many optimal points when features outnumber samples (see comment)"
+    for check in (
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weight_equivalence_on_sparse_data",
+    )
+}
+
+
 def _expected_failed_checks(estimator):
     if isinstance(estimator, (HeteroscedasticRegressor, MixtureDensityRegressor)):
         return _DISTRIBUTIONAL_XFAIL
+    if isinstance(estimator, MedianRegressor) and estimator.positive:
+        return _BOUNDED_KINKED_XFAIL
     if estimator.__sklearn_tags__().target_tags.positive_only:
         return _POSITIVE_MULTIOUTPUT_XFAIL
     return {}

@@ -20,22 +20,24 @@ from ._blocks import map_blocks, row_blocks
 
 
 class RowBlock:
-    """Rows ``rows`` of the training data: X, its transpose, y and the weights.
+    """Rows ``rows`` of the training data: X, its transpose, y, the weights and offsets.
 
-    ``X`` and ``XT`` share the memory of the full X; ``y`` and ``weight``
-    are views of the full arrays. ``weight`` are the normalised weights of
-    these rows (the weights of all rows sum to one) and ``share`` their sum.
+    ``X`` and ``XT`` share the memory of the full X; ``y``, ``weight`` and
+    ``offset`` are views of the full arrays. ``weight`` are the normalised
+    weights of these rows (the weights of all rows sum to one) and ``share``
+    their sum. ``offset`` is added to the raw output of these rows
+    (``z = X W + b + offset``), or None for no offset.
     """
 
-    __slots__ = ("rows", "X", "XT", "y", "weight", "share")
+    __slots__ = ("rows", "X", "XT", "y", "weight", "share", "offset")
 
-    def __init__(self, rows, X, XT, y, weight, share):
+    def __init__(self, rows, X, XT, y, weight, share, offset=None):
         self.rows, self.X, self.XT, self.y = rows, X, XT, y
-        self.weight, self.share = weight, share
+        self.weight, self.share, self.offset = weight, share, offset
 
 
 class DataSource:
-    """The rows of a fit: X, y and normalised sample weights, as row blocks.
+    """The rows of a fit: X, y, normalised sample weights and offsets, as row blocks.
 
     Attributes
     ----------
@@ -49,6 +51,10 @@ class DataSource:
     sample_weight : ndarray of shape (n_samples,)
         Normalised: they sum to one over the full problem (a sub-problem's
         rows sum to their share of it).
+    offset : ndarray of shape (n_samples, n_outputs) or None
+        Known per-row terms of the raw output, ``z = X W + b + offset``
+        (a log-exposure, say); None for none. They travel with y and the
+        weights: every block carries its rows' offsets.
     """
 
     n_samples: int
@@ -78,6 +84,14 @@ class DataSource:
         """Rows ``rows`` of X as a dense float64 array of shape (len(rows), n_features)."""
         raise NotImplementedError
 
+    def without_offset(self):
+        """The same rows with the offset moved into the target, ``y - offset``.
+
+        For a loss of ``raw - y`` alone (squared error) it is the same
+        problem, whose moments then need no offset.
+        """
+        raise NotImplementedError
+
 
 class InMemoryRows(DataSource):
     """Rows held in this process: dense X in cache-sized blocks, CSR X in blocks on threads.
@@ -90,10 +104,11 @@ class InMemoryRows(DataSource):
         Non-negative weights, as the user gave them.
     weight_total : float, default=None
         What they are normalised by; their sum if None.
+    offset : ndarray of shape (n_samples, n_outputs), default=None
     """
 
-    def __init__(self, X, y, sample_weight, weight_total=None):
-        self.X, self.y = X, y
+    def __init__(self, X, y, sample_weight, weight_total=None, offset=None):
+        self.X, self.y, self.offset = X, y, offset
         self.n_samples, self.n_features = X.shape
         self.n_outputs = y.shape[1]
         self.dtype = X.dtype
@@ -133,6 +148,7 @@ class InMemoryRows(DataSource):
                 self.y[b.rows],
                 self.sample_weight[b.rows],
                 float(np.sum(self._weight[b.rows])) / self._total,
+                None if self.offset is None else self.offset[b.rows],
             )
             for b in slices
         ]
@@ -155,7 +171,13 @@ class InMemoryRows(DataSource):
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def take(self, rows):
-        return InMemoryRows(self.X[rows], self.y[rows], self._weight[rows], self._total)
+        offset = None if self.offset is None else self.offset[rows]
+        return InMemoryRows(self.X[rows], self.y[rows], self._weight[rows], self._total, offset)
+
+    def without_offset(self):
+        if self.offset is None:
+            return self
+        return InMemoryRows(self.X, self.y - self.offset, self._weight, self._total)
 
     def dense_rows(self, rows):
         part = self.X[rows]

@@ -18,6 +18,7 @@ from ._lbfgs import lbfgs, with_single_threaded_blas
 from ._nonsmooth import minimise_non_smooth
 from ._objective import LinearObjective, make_objective
 from ._problem import make_problem
+from ._start import starting_intercept
 from ._units import TargetUnits
 
 
@@ -53,6 +54,8 @@ def fit_linear_model(
     tol,
     coef_init=None,
     intercept_init=None,
+    offset=None,
+    coef_bounds=None,
 ):
     """Minimise the penalised mean loss of a linear model.
 
@@ -75,7 +78,12 @@ def fit_linear_model(
     coef_init : ndarray of shape (n_features, n_outputs), default=None
         Starting coefficients (warm start); zeros if None.
     intercept_init : ndarray of shape (n_outputs,), default=None
-        Starting intercept; the loss's best constant if None.
+        Starting intercept; the loss's best constant (given the offsets) if None.
+    offset : ndarray of shape (n_samples, n_outputs), default=None
+        Known terms of the raw output, ``z = X W + b + offset``; none if None.
+    coef_bounds : tuple, default=None
+        ``(lower, upper)`` bounds of the coefficients, each None or
+        broadcastable to (n_features, n_outputs); unbounded if None.
 
     Returns
     -------
@@ -84,21 +92,35 @@ def fit_linear_model(
     units = TargetUnits.of(loss, y, sample_weight)
     loss = units.loss
     y = units.to_fitted(y)
-    problem = make_problem(X, y, sample_weight, units.alpha(alpha), fit_intercept)
+    problem = make_problem(
+        X,
+        y,
+        sample_weight,
+        units.alpha(alpha),
+        fit_intercept,
+        units.to_fitted(offset),
+        units.bounds(coef_bounds),
+    )
     objective = make_objective(problem, loss)
     if coef_init is None:
         coef_init = np.zeros((problem.n_features, problem.n_outputs))
-    if intercept_init is None:
+    if intercept_init is None and (offset is None or not fit_intercept):
         intercept_init = (
             loss.init_raw(y, sample_weight) if fit_intercept else np.zeros(problem.n_outputs)
         )
+    elif intercept_init is None:
+        intercept_init = starting_intercept(problem, loss, tol)
     else:
         intercept_init = units.to_fitted(intercept_init)
     theta = objective.pack(units.to_fitted(coef_init), intercept_init)
+    bounds = objective.theta_bounds()
+    if bounds is not None:
+        # A warm start from an unbounded fit may lie outside the bounds.
+        theta = np.clip(theta, bounds.lb, bounds.ub)
 
     if loss.is_smooth:
         theta, n_iter, converged, message, value = lbfgs(
-            objective.value_and_gradient, theta, max_iter, tol
+            objective.value_and_gradient, theta, max_iter, tol, bounds
         )
     else:
         theta, n_iter, converged, message = minimise_non_smooth(objective, theta, max_iter, tol)

@@ -46,6 +46,15 @@ class _BestFinite:
         return value, gradient
 
 
+def projected_gradient(theta, gradient, bounds):
+    """``gradient`` without the entries that push out of the box at a bound."""
+    if bounds is None:
+        return gradient
+    # At a bound, a gradient pushing out of the box is no descent direction.
+    blocked = ((theta <= bounds.lb) & (gradient > 0)) | ((theta >= bounds.ub) & (gradient < 0))
+    return np.where(blocked, 0.0, gradient)
+
+
 class _StoppingRule:
     """L-BFGS-B callback: stops the run once the iterate passes :meth:`met`.
 
@@ -61,9 +70,10 @@ class _StoppingRule:
     an ordinary fit, a bound relative to the optimum's depth on a deep one.
     """
 
-    def __init__(self, tracked, tol):
+    def __init__(self, tracked, tol, bounds):
         self.tracked = tracked
         self.tol = tol
+        self.bounds = bounds
         self.pairs = []
         self.previous = None
         self.met = False
@@ -91,6 +101,7 @@ class _StoppingRule:
         return 0.5 * float(gradient @ q)
 
     def met_at(self, theta, value, gradient):
+        gradient = projected_gradient(theta, gradient, self.bounds)
         if np.max(np.abs(gradient), initial=0.0) > self.tol:
             return False
         return self.estimated_gap(gradient) <= self.gap_limit(value, theta.size)
@@ -108,11 +119,13 @@ class _StoppingRule:
             raise StopIteration
 
 
-def lbfgs(function, theta, max_iter, tol):
+def lbfgs(function, theta, max_iter, tol, bounds=None):
     """Minimise ``function`` (theta -> value, gradient) from ``theta``.
 
-    Stops when the largest gradient entry is below ``tol`` and the estimated
-    gap is small relative to the objective (:class:`_StoppingRule`).
+    Stops when the largest projected gradient entry is below ``tol`` and the
+    estimated gap is small relative to the objective (:class:`_StoppingRule`).
+    ``bounds`` (a ``scipy.optimize.Bounds``) keeps ``theta`` in a box; the
+    start is moved into it.
 
     Returns
     -------
@@ -120,12 +133,15 @@ def lbfgs(function, theta, max_iter, tol):
         ``value`` is the function at the returned ``theta``.
     """
     tracked = _BestFinite(function)
-    rule = _StoppingRule(tracked, tol)
+    if bounds is not None:
+        theta = np.clip(theta, bounds.lb, bounds.ub)
+    rule = _StoppingRule(tracked, tol, bounds)
     result = scipy.optimize.minimize(
         tracked,
         theta,
         method="L-BFGS-B",
         jac=True,
+        bounds=bounds,
         options={
             "maxiter": max_iter,
             "maxfun": _EVALUATIONS_PER_ITERATION * (max_iter + 1),
@@ -148,6 +164,7 @@ def lbfgs(function, theta, max_iter, tol):
     # A failed line search at a tiny gradient is the floating-point floor,
     # not a failure to converge.
     gradient = result.jac if theta is result.x else function(theta)[1]
+    gradient = projected_gradient(theta, gradient, bounds)
     gradient_norm = np.max(np.abs(gradient), initial=0.0)
     converged = (
         rule.met

@@ -5,7 +5,7 @@ An *objective* is the function L-BFGS minimises: the problem's
 
 .. math::
 
-    F(W, b) = \underbrace{\sum_i w_i\, l(y_i, x_i W + b)}_{\text{weighted mean loss}}
+    F(W, b) = \underbrace{\sum_i w_i\, l(y_i, x_i W + b + o_i)}_{\text{weighted mean loss}}
         + \underbrace{\frac{\alpha}{2} \|W\|_F^2}_{\text{penalty}}
         + \underbrace{\langle G, W \rangle + \langle g, b \rangle}_{\text{linear term, if any}}
 
@@ -15,7 +15,9 @@ for a loss ``l``, in the optimizer's coordinates ``theta``
 - ``problem``, ``loss``, ``parametrisation``;
 - ``pack(coef, intercept) -> theta`` and ``unpack(theta) -> (coef, intercept)``,
   ``coef`` of shape (n_features, n_outputs), ``intercept`` (n_outputs,);
-- ``raw_output(theta)``: ``X W + b`` of the problem's samples, (n_samples, n_outputs);
+- ``theta_bounds()``: the problem's coefficient bounds on ``theta``, or None;
+- ``raw_output(theta)``: ``X W + b + o`` of the problem's samples (``o`` the
+  offsets, if any), (n_samples, n_outputs);
 - ``value(theta, loss=None)`` and ``value_and_gradient(theta, loss=None)``:
   ``F`` (and its gradient in ``theta``) under ``loss``, the objective's own
   loss if None. The non-smooth machinery evaluates the same problem under
@@ -42,9 +44,11 @@ from ._parametrisation import (
 
 
 def _raw_output_kernel(block, coef, intercept):
-    """``X_b W + b``, multiplied in X's precision (a float32 X is never upcast)."""
+    """``X_b W + b + o_b``, multiplied in X's precision (a float32 X is never upcast)."""
     raw = np.asarray(block.X @ coef.astype(block.X.dtype, copy=False), dtype=float)
     raw += intercept
+    if block.offset is not None:
+        raw += block.offset
     return raw
 
 
@@ -89,6 +93,12 @@ class Objective:
 
     def unpack(self, theta):
         return self.parametrisation.unpack(theta)
+
+    def theta_bounds(self):
+        """L-BFGS-B's bounds on ``theta`` (a ``scipy.optimize.Bounds``), or None."""
+        if self.problem.coef_bounds is None:
+            return None
+        return self.parametrisation.bounds(*self.problem.coef_bounds)
 
     def raw_output(self, theta):
         coef, intercept = self.unpack(theta)
@@ -176,12 +186,13 @@ class QuadraticObjective(Objective):
 
     The coordinates ``W = L^{-T} V``, ``b = c + y_mean - mu W`` with
     ``L L^T = G + alpha I`` make the Hessian the identity, so L-BFGS
-    converges in a couple of iterations.
+    converges in a couple of iterations. Offsets ``o`` enter as the target
+    ``y - o``: the loss depends on ``z + o - y`` only.
     """
 
     def __init__(self, problem, loss):
         self.problem, self.loss = problem, loss
-        data, fit_intercept = problem.data, problem.fit_intercept
+        data, fit_intercept = problem.data.without_offset(), problem.fit_intercept
         weight = data.sample_weight / data.weight_sum
         if fit_intercept:
             mean, y_mean = column_means(data), weight @ data.y
@@ -192,7 +203,7 @@ class QuadraticObjective(Objective):
         self.y_variance = float(np.sum(weight @ (centred_y * centred_y)))
         hessian = self.gram + problem.alpha * np.eye(data.n_features)
         self.parametrisation = Reparametrisation(
-            inverse_cholesky_transpose(hessian),
+            _preconditioner(hessian, bounded=problem.coef_bounds is not None),
             mean,
             y_mean if fit_intercept else np.zeros(data.n_outputs),
             data.n_outputs,
@@ -227,6 +238,17 @@ class QuadraticObjective(Objective):
         coef_gradient = gram_coef - self.cross - np.outer(self._mean, error)
         value = mean_loss + self._extra_terms(coef, intercept)
         return value, self._gradient(coef, coef_gradient, -error)
+
+
+def _preconditioner(hessian, bounded):
+    """``L^{-T}`` of the Hessian, or for bounded coefficients its diagonal scaling.
+
+    Bounds on ``W`` are bounds on ``V`` only under a diagonal ``W = T V``.
+    """
+    if not bounded:
+        return inverse_cholesky_transpose(hessian)
+    diagonal = np.diag(hessian)
+    return 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
 
 
 def _is_half_squared_error(loss):

@@ -5,13 +5,16 @@ features, without forming them) and ``T`` a preconditioner: for a general
 loss the inverse Cholesky factor of the covariance of X plus alpha (the
 Hessian for a loss of unit curvature), or, for wide or very many features,
 its diagonal ``1 / sqrt(std^2 + alpha)``; for squared error the exact
-penalised Hessian, which L-BFGS then sees as the identity. The objective
+penalised Hessian, which L-BFGS then sees as the identity. Bounded
+coefficients (a problem's ``coef_bounds``) get the diagonal scaling only,
+under which bounds on ``W`` stay bounds on ``V``. The objective
 is the same function of ``(W, b)`` in any coordinates, so its minimiser
 does not change; L-BFGS just sees a far better conditioned problem.
 """
 
 import numpy as np
 import scipy.linalg
+import scipy.optimize
 
 from ._moments import centred_moments, column_means, column_moments
 
@@ -74,6 +77,23 @@ class Reparametrisation:
             return coef, np.zeros(self.n_outputs)
         return coef, theta[split:] + self.offset - self.shift @ coef
 
+    def bounds(self, lower, upper):
+        """Bounds on ``theta`` from bounds on the coefficients (a diagonal ``T`` only).
+
+        ``W = T V`` with ``T`` positive and diagonal bounds each ``V`` by the
+        bounds of its ``W`` divided by ``T``; the intercept is free.
+
+        Returns
+        -------
+        scipy.optimize.Bounds
+        """
+        scale = self.transform[:, np.newaxis]
+        free = np.full(self.n_outputs, np.inf)
+        return scipy.optimize.Bounds(
+            np.concatenate([(lower / scale).ravel(), -free]),
+            np.concatenate([(upper / scale).ravel(), free]),
+        )
+
     def gradient(self, coef_gradient, intercept_gradient):
         """Chain rule: the gradient in ``theta`` from the one in ``(W, b)``."""
         if not self.fit_intercept:
@@ -120,9 +140,13 @@ def general_parametrisation(problem):
     """
     data, alpha = problem.data, problem.alpha / problem.data.weight_sum
     n_features, n_outputs = data.n_features, data.n_outputs
-    if n_features <= MAX_DENSE_FEATURES and n_features <= data.n_samples:
+    if (
+        problem.coef_bounds is None
+        and n_features <= MAX_DENSE_FEATURES
+        and n_features <= data.n_samples
+    ):
         # The covariance undoes correlated and badly scaled features, which
-        # a diagonal scaling cannot.
+        # a diagonal scaling cannot; but only a diagonal keeps bounds bounds.
         mean = column_means(data) if problem.fit_intercept else np.zeros(n_features)
         gram, _ = centred_moments(data, mean)
         return Reparametrisation(

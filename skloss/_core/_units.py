@@ -77,6 +77,15 @@ class TargetUnits:
         """Target or raw outputs (or coefficients) in the fitted units, or None."""
         return None if values is None else values / self.scale
 
+    def bounds(self, coef_bounds):
+        """Coefficient bounds ``(lower, upper)`` (each None or an array) in the fitted units."""
+        if coef_bounds is None:
+            return None
+        return tuple(
+            None if bound is None else self.to_fitted(np.asarray(bound, dtype=float))
+            for bound in coef_bounds
+        )
+
     def to_user(self, values):
         """Coefficients or intercepts back in the user's units."""
         return values * self.scale

@@ -1,6 +1,7 @@
 """summary(): standard errors, intervals and p-values for a fitted skloss estimator."""
 
 import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -26,6 +27,7 @@ def summary(
     y,
     sample_weight=None,
     *,
+    offset=None,
     cov_type="robust",
     groups=None,
     df_correction=False,
@@ -63,6 +65,8 @@ def summary(
         fit, change when all weights are scaled). A classifier's
         ``class_weight`` is applied as in the fit, as importance weights
         (they enter the meat :math:`B` squared and do not count samples).
+    offset : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+        The offsets it was fitted with (``fit(..., offset=...)``).
     cov_type : {"robust", "model", "cluster"}, default="robust"
         ``"robust"``: the sandwich :math:`A^{-1} B A^{-1}` (HC0),
         valid whatever the distribution of the noise.
@@ -200,6 +204,10 @@ def summary(
     codes, n_groups = _group_codes(groups, n_samples)
 
     raw = raw_output(X, model)
+    if offset is not None:
+        if "offset" not in inspect.signature(estimator.fit).parameters:
+            raise ValueError(f"{type(estimator).__name__} is fitted without offsets.")
+        raw += estimator._check_offset(offset, n_samples, n_outputs)
     loss = model.loss
     if loss.kink_at_target:
         build = kink_sandwich

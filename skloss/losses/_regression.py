@@ -203,7 +203,9 @@ class AbsoluteError(Pinball):
     program followed by simplex pivots for ``alpha=0``, an active-set method
     on the quadratic program for ``alpha>0``. It stops as soon as that step is
     certified optimal (KKT conditions of the non-smooth problem hold), so the
-    result is the exact optimum, not an approximation.
+    result is the exact optimum, not an approximation. When no step can be
+    certified (for example the iteration budget ran out), the fit returns
+    the best smoothed solution and says so in a ConvergenceWarning.
 
     Examples
     --------

@@ -121,6 +121,7 @@ def _smoothed_stage(objective, theta, smooth, width, max_iter, tol):
             start,
             max_iter - n_iter,
             tol,
+            screened.theta_bounds(),
         )
         n_iter += stage_iter
         theta = objective.pack(*screened.unpack(result))
@@ -133,7 +134,11 @@ def _smoothed_stage(objective, theta, smooth, width, max_iter, tol):
     if n_iter >= max_iter:
         return theta, n_iter, False, "the iteration budget ran out", None
     theta, stage_iter, converged, message, _ = lbfgs(
-        lambda t: objective.value_and_gradient(t, smooth), theta, max_iter - n_iter, tol
+        lambda t: objective.value_and_gradient(t, smooth),
+        theta,
+        max_iter - n_iter,
+        tol,
+        objective.theta_bounds(),
     )
     return theta, n_iter + stage_iter, converged, message, None
 

@@ -19,6 +19,13 @@ it and proves it optimal:
 Either way, a candidate is certified when the KKT conditions of the
 non-smooth convex problem hold exactly: each kink sample's multiplier lies
 in its loss's subdifferential, and no other sample crossed its kink.
+
+With coefficient bounds (``positive=True``), the coefficients the smoothed
+solution holds at a bound stay fixed there and the step runs on the others
+(:class:`_BoundedColumn`); the certificate adds that the free coefficients
+are within their bounds and that each fixed one's multiplier pushes it
+against its bound. If not, the coefficient that crossed is fixed, or the
+one whose multiplier has the wrong sign released, and the step runs again.
 """
 
 import warnings
@@ -51,6 +58,9 @@ _MAX_NEAR_PER_PARAM = 4
 # Beyond this share of samples changing side in a pivot, recomputing the
 # gradient in one pass is cheaper than updating it sample by sample.
 _RECOMPUTE_SHARE = 1 / 8
+# Rounds of fixing and releasing bounded coefficients in the exact finish:
+# the smoothed solution usually has the right ones at their bounds.
+_MAX_BOUND_ROUNDS = 10
 # Parameters whose pivot in the QR factorisation of the (unit-diagonal)
 # Gram matrix falls below this fraction of the first are dependent: the
 # Gram matrix squares X's conditioning, so this is about 1e-6 in X.
@@ -68,8 +78,8 @@ class _Column:
     """One output column of the problem, with the intercept as a last feature.
 
     All data are read from the problem: X's rows through its data source,
-    y and the normalised weights, alpha, and its linear term (the samples a
-    screened stage keeps only as a constant gradient).
+    y less the offsets and the normalised weights, alpha, and its linear
+    term (the samples a screened stage keeps only as a constant gradient).
 
     The parameters ``beta`` are in units of the features' sizes: feature j
     enters as ``x_j / u_j`` with ``u_j`` its root mean square, so the vertex
@@ -83,7 +93,10 @@ class _Column:
         self.n_features = problem.n_features
         self.fit_intercept = problem.fit_intercept
         self.alpha = problem.alpha
+        # The exact steps work on X beta; an offset moves into the target.
         self.y = problem.data.y[:, j]
+        if problem.data.offset is not None:
+            self.y = self.y - problem.data.offset[:, j]
         self.weight = problem.data.sample_weight
         below, above = (np.broadcast_to(s, (problem.n_outputs,))[j] for s in loss.kink_slopes())
         # Weighted loss gradients with respect to raw on each side of the
@@ -167,6 +180,89 @@ class _Column:
             and np.all(multiplier <= high + slack)
             and not np.any(crossed & self.active)
         )
+
+
+class _BoundedColumn(_Column):
+    """A column with some coefficients fixed at their bounds, solved in the others.
+
+    ``fixed[k]`` is -1 (at the lower bound), 1 (at the upper) or 0 (free).
+    The exact steps see a problem in the free coefficients (and the
+    intercept) only: the fixed ones' share of the raw output moves into
+    the target. :meth:`certified` adds the bound conditions and records in
+    ``bound_moves`` what would repair them.
+    """
+
+    def __init__(self, problem, loss, j, feature_units, fixed):
+        super().__init__(problem, loss, j, feature_units)
+        # Bounds in the units of beta, the coefficients times the feature units.
+        lower, upper = _bounds_in_units(problem, j, feature_units)
+        self.lower, self.upper, self.fixed = lower, upper, fixed
+        n_features = self.n_features
+        self.fixed_coef = np.where(fixed < 0, lower, np.where(fixed > 0, upper, 0.0))
+        self.free = np.flatnonzero(fixed == 0)
+        self.free_params = np.append(self.free, n_features) if self.fit_intercept else self.free
+        self.full_linear = self.linear
+        self.linear = self.linear[self.free_params]
+        self.full_penalty = super().penalty_weights()
+        self.n_params = len(self.free_params)
+        if np.any(self.fixed_coef != 0):
+            self.y = self.y - super().matvec(self._full(self.fixed_coef, 0.0))
+        self.bound_moves = None
+
+    def _full(self, coef, intercept):
+        return np.append(coef, intercept) if self.fit_intercept else coef
+
+    def reduce(self, beta):
+        """The free coefficients (and the intercept) of a full parameter vector."""
+        return beta[self.free_params]
+
+    def expand(self, reduced):
+        """The full parameter vector: ``reduced`` with the fixed coefficients at their bounds."""
+        full = self._full(self.fixed_coef, 0.0)
+        full[self.free_params] = reduced
+        return full
+
+    def rows(self, index):
+        return super().rows(index)[:, self.free_params]
+
+    def matvec(self, beta):
+        full = self._full(np.zeros(self.n_features), 0.0)
+        full[self.free_params] = beta
+        return super().matvec(full)
+
+    def rmatvec(self, g):
+        return super().rmatvec(g)[self.free_params]
+
+    def penalty_weights(self):
+        return self.full_penalty[self.free_params]
+
+    def certified(self, beta, kinks, multiplier, residual_before, scale):
+        """The kink conditions, the free coefficients within bounds, the multipliers' signs."""
+        kink_conditions = super().certified(beta, kinks, multiplier, residual_before, scale)
+        full = self.expand(beta)
+        coef = full[: self.n_features]
+        # The objective's gradient with the kink samples at their
+        # multipliers: zero along the free coefficients, and along a fixed
+        # one the multiplier of its bound.
+        residual = self.y - self.matvec(beta)
+        g = self.side_gradient(residual, kinks)
+        g[kinks] = multiplier
+        products = _Column.rmatvec(self, g)
+        gradient = products + self.full_linear + self.alpha * self.full_penalty * full
+        slack = _KKT_SLACK * max(1.0, float(np.max(np.abs(products))))
+        coef_gradient = gradient[: self.n_features]
+        wrong_sign = ((self.fixed < 0) & (coef_gradient < -slack)) | (
+            (self.fixed > 0) & (coef_gradient > slack)
+        )
+        reach = _KKT_SLACK * max(1.0, float(np.max(np.abs(coef))))
+        below, above = coef < self.lower - reach, coef > self.upper + reach
+        # 2: release (the worst wrong sign only); -1 / 1: fix at the bound crossed.
+        moves = np.where(below, -1, np.where(above, 1, 0))
+        if not np.any(moves) and np.any(wrong_sign):
+            violation = np.where(wrong_sign, np.abs(coef_gradient), 0.0)
+            moves[int(np.argmax(violation))] = 2
+        self.bound_moves = moves
+        return kink_conditions and not np.any(moves)
 
 
 def _feature_units(data):
@@ -306,7 +402,9 @@ def kink_step(objective, theta, width, scale, last_chance=False, full_problem=No
             # Far from a vertex: wait for a narrower smoothing stage.
             certified = False
             continue
-        if problem.alpha == 0:
+        if problem.coef_bounds is not None:
+            candidate = _bounded_step(problem, objective.loss, j, beta, width, scale, units)
+        elif problem.alpha == 0:
             candidate = _simplex(column, beta, scale)
             if candidate is _RANK_DEFICIENT:
                 basis = _parameter_basis(full_problem or problem, units)
@@ -328,6 +426,62 @@ def kink_step(objective, theta, width, scale, last_chance=False, full_problem=No
             new_coef[:, j], new_intercept[j] = column.split(beta_new)
         certified &= column_certified
     return objective.pack(new_coef, new_intercept), certified
+
+
+def _step(column, beta, width, scale):
+    """The exact step of a bounded problem's free parameters: simplex (LP) or active set (QP)."""
+    if column.alpha == 0:
+        candidate = _simplex(column, beta, scale)
+        return None if candidate is _RANK_DEFICIENT else candidate
+    return _qp_step(column, beta, width, scale)
+
+
+def _bounds_in_units(problem, j, feature_units):
+    """Column ``j``'s coefficient bounds in the units of ``beta``."""
+    return tuple(bound[:, j] * feature_units for bound in problem.coef_bounds)
+
+
+def _bounded_step(problem, loss, j, beta, width, scale, units):
+    """The exact step with coefficient bounds: the free ones, the others at their bounds.
+
+    The coefficients the smoothed solution has at a bound start fixed there
+    and the exact step runs on the others (:class:`_BoundedColumn`). Its
+    candidate is certified when, besides the kink conditions, the free
+    coefficients are within their bounds and each fixed one's multiplier
+    (the objective's slope along it) points into its bound. Otherwise a
+    free coefficient that crossed its bound is fixed there, or the fixed one
+    whose multiplier is most wrong released, and the step runs again.
+
+    Returns
+    -------
+    (beta, certified) with beta within the bounds, or None
+    """
+    lower, upper = _bounds_in_units(problem, j, units)
+    coef = beta[: problem.n_features]
+    # L-BFGS-B leaves coefficients at a bound up to rounding of its scaling.
+    near = _CROSSING_SLACK * np.maximum(1.0, np.abs(coef))
+    fixed = np.where(coef <= lower + near, -1, np.where(coef >= upper - near, 1, 0))
+    for _ in range(_MAX_BOUND_ROUNDS):
+        column = _BoundedColumn(problem, loss, j, units, fixed)
+        if column.n_params == 0:
+            # Every parameter is at a bound: only the multipliers can tell.
+            nothing = np.zeros(0)
+            residual = column.y - column.matvec(nothing)
+            candidate = nothing, column.certified(nothing, [], nothing, residual, scale)
+        else:
+            candidate = _step(column, column.reduce(beta), width, scale)
+        if candidate is None:
+            return None
+        reduced, certified = candidate
+        beta = column.expand(reduced)
+        beta[: problem.n_features] = np.clip(beta[: problem.n_features], lower, upper)
+        moves = column.bound_moves
+        if certified or moves is None or not np.any(moves):
+            return beta, certified
+        fixed = np.where(moves != 0, moves, fixed)
+        released = np.flatnonzero(moves == 2)
+        fixed[released] = 0
+    return beta, False
 
 
 def _degenerate_certificate(column, beta, scale):
