@@ -55,7 +55,9 @@ _CLASSIFIER_PARAMETERS = r"""alpha : float, default=1e-4
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations.
     tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry falls below ``tol``.
+        L-BFGS stops when the largest gradient entry (preconditioned) is below
+        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
+        ``min(1, objective / starting objective)`` (see the user guide).
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     class_weight : dict, "balanced" or None, default=None
@@ -82,7 +84,9 @@ _DISTRIBUTIONAL_PARAMETERS = r"""reg_variance : float, default=1e-6
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations (per start).
     tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry falls below ``tol``.
+        L-BFGS stops when the largest gradient entry (preconditioned) is below
+        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
+        ``min(1, objective / starting objective)`` (see the user guide).
     warm_start : bool, default=False
         Start from the previous fit's coefficients."""
 

@@ -194,7 +194,9 @@ class LinearRegressor(_LinearRegressorBase):
         Maximum number of L-BFGS iterations (over all smoothing stages for a
         non-smooth loss).
     tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry falls below ``tol``.
+        L-BFGS stops when the largest gradient entry (preconditioned) is below
+        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
+        ``min(1, objective / starting objective)`` (see the user guide).
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     {% positive_parameter %}
@@ -317,7 +319,9 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations.
     tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry falls below ``tol``.
+        L-BFGS stops when the largest gradient entry (preconditioned) is below
+        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
+        ``min(1, objective / starting objective)`` (see the user guide).
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     {% positive_parameter %}
@@ -385,7 +389,9 @@ class MedianRegressor(_LinearRegressorBase):
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations over all smoothing stages.
     tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry falls below ``tol``.
+        L-BFGS stops when the largest gradient entry (preconditioned) is below
+        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
+        ``min(1, objective / starting objective)`` (see the user guide).
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     {% positive_parameter %}
