@@ -41,7 +41,14 @@ _CLASSIFIER_OBJECTIVE = r"""
     given to ``fit`` (zero by default) and :math:`z = x W + b + o` the
     logits."""
 
-_CLASSIFIER_PARAMETERS = r"""alpha : float, default=1e-4
+# One entry, for every estimator: the stopping rule is the same core for all.
+_TOL_PARAMETER = r"""tol : float, default=1e-5
+        L-BFGS stops when the largest gradient entry (preconditioned) is below
+        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
+        ``min(1, objective / starting objective)`` (see the user guide)."""
+
+_CLASSIFIER_PARAMETERS = (
+    r"""alpha : float, default=1e-4
         Strength of the L2 penalty :math:`\frac{\alpha}{2}\|W\|^2` on the mean
         loss; ``alpha`` here equals
         ``LogisticRegression(C=1 / (alpha * n_samples))``, and with sample
@@ -54,10 +61,9 @@ _CLASSIFIER_PARAMETERS = r"""alpha : float, default=1e-4
         Whether to fit the (unpenalised) intercept.
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations.
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry (preconditioned) is below
-        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
-        ``min(1, objective / starting objective)`` (see the user guide).
+    """
+    + _TOL_PARAMETER
+    + r"""
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     class_weight : dict, "balanced" or None, default=None
@@ -70,8 +76,10 @@ _CLASSIFIER_PARAMETERS = r"""alpha : float, default=1e-4
         ``SigmoidClassifier``, binary targets only: the labels of a
         multilabel target share the sample weights, so it raises a
         ValueError."""
+)
 
-_DISTRIBUTIONAL_PARAMETERS = r"""reg_variance : float, default=1e-6
+_DISTRIBUTIONAL_PARAMETERS = (
+    r"""reg_variance : float, default=1e-6
         Variance regularisation :math:`\delta`, as a fraction of the
         weighted variance :math:`\sigma_y^2` of the training targets:
         :math:`\delta = \text{reg\_variance} \cdot \sigma_y^2` is
@@ -83,12 +91,12 @@ _DISTRIBUTIONAL_PARAMETERS = r"""reg_variance : float, default=1e-6
         Whether every head has an (unpenalised) intercept.
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations (per start).
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry (preconditioned) is below
-        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
-        ``min(1, objective / starting objective)`` (see the user guide).
+    """
+    + _TOL_PARAMETER
+    + r"""
     warm_start : bool, default=False
         Start from the previous fit's coefficients."""
+)
 
 _SAMPLING_PARAMETERS = """Parameters
         ----------
@@ -105,6 +113,7 @@ _SAMPLING_PARAMETERS = """Parameters
             distribution of y given ``X[i]``."""
 
 _FRAGMENTS = {
+    "tol_parameter": _TOL_PARAMETER,
     "regression_objective": _REGRESSION_OBJECTIVE,
     "positive_parameter": _POSITIVE_PARAMETER,
     "classifier_objective": _CLASSIFIER_OBJECTIVE,

@@ -193,10 +193,7 @@ class LinearRegressor(_LinearRegressorBase):
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations (over all smoothing stages for a
         non-smooth loss).
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry (preconditioned) is below
-        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
-        ``min(1, objective / starting objective)`` (see the user guide).
+    {% tol_parameter %}
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     {% positive_parameter %}
@@ -318,10 +315,7 @@ class LinearGaussianRegressor(_LinearRegressorBase):
         Whether to fit the (unpenalised) intercept.
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations.
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry (preconditioned) is below
-        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
-        ``min(1, objective / starting objective)`` (see the user guide).
+    {% tol_parameter %}
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     {% positive_parameter %}
@@ -388,10 +382,7 @@ class MedianRegressor(_LinearRegressorBase):
         Whether to fit the (unpenalised) intercept.
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations over all smoothing stages.
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient entry (preconditioned) is below
-        ``tol`` and the estimated gap to the optimum is below ``n tol^2 / 2`` times
-        ``min(1, objective / starting objective)`` (see the user guide).
+    {% tol_parameter %}
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     {% positive_parameter %}
