@@ -1,5 +1,8 @@
 """scikit-learn's own estimator checks, for every estimator and built-in loss."""
 
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skloss import (
@@ -96,13 +99,29 @@ _BOUNDED_KINKED_XFAIL = {
 def _expected_failed_checks(estimator):
     if isinstance(estimator, (HeteroscedasticRegressor, MixtureDensityRegressor)):
         return _DISTRIBUTIONAL_XFAIL
-    if isinstance(estimator, MedianRegressor) and estimator.positive:
+    if _bounded_kinked(estimator):
         return _BOUNDED_KINKED_XFAIL
     if estimator.__sklearn_tags__().target_tags.positive_only:
         return _POSITIVE_MULTIOUTPUT_XFAIL
     return {}
 
 
+def _bounded_kinked(estimator):
+    return isinstance(estimator, MedianRegressor) and estimator.positive
+
+
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+    if not _bounded_kinked(estimator):
+        check(estimator)
+        return
+    # The checks' targets are mostly small integers (class labels used as
+    # regression targets): many tied residuals make degenerate vertices, and
+    # with coefficients held at their bounds the exact finish cannot yet
+    # certify them, so these fits end with a ConvergenceWarning stating a
+    # bound of about 1e-7 on the gap. That warning is the documented
+    # behaviour, not what these checks test; certified bounded fits are
+    # tested against HiGHS in tests/test_positive.py.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
