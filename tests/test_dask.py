@@ -230,6 +230,39 @@ def test_offsets_with_a_dask_x_are_refused_not_ignored(client):
         model.predict(X_dask, offset=offset)
 
 
+@pytest.mark.parametrize(
+    "estimator, kind, grid",
+    [
+        (LinearRegressor(), "continuous", {"loss": ["squared_error", "absolute_error", "huber"]}),
+        (LinearGaussianRegressor(), "continuous", {"alpha": [0.0, 1.0]}),
+        (MedianRegressor(), "continuous", {"alpha": [0.0, 1.0]}),
+        (SigmoidClassifier(), "binary", {"loss": ["log_loss", "squared_error"]}),
+        (SoftmaxClassifier(), "multiclass", {"alpha": [1e-4, 1.0]}),
+        (HeteroscedasticRegressor(), "continuous", {"alpha": [0.0, 1.0]}),
+        (
+            MixtureDensityRegressor(n_components=2, max_iter=5000),
+            "continuous",
+            {"alpha": [0.1, 1.0]},
+        ),
+    ],
+    ids=lambda value: type(value).__name__ if hasattr(value, "fit") else None,
+)
+def test_grid_search_under_joblibs_dask_backend_equals_the_local_search(
+    client, estimator, kind, grid
+):
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    X, y, _ = _data(kind)
+    local = GridSearchCV(estimator, grid, cv=3).fit(X, y)
+    with joblib.parallel_backend("dask"):
+        on_cluster = GridSearchCV(estimator, grid, cv=3).fit(X, y)
+    assert on_cluster.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        on_cluster.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], rtol=1e-9
+    )
+
+
 def test_importing_skloss_does_not_import_dask():
     code = "import sys, skloss; print('dask' in sys.modules, 'distributed' in sys.modules)"
     output = subprocess.run(
