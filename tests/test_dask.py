@@ -219,6 +219,19 @@ def test_dask_array_of_unknown_chunk_sizes_is_refused_with_the_fix():
         SigmoidClassifier().fit(filtered, y)
 
 
+@pytest.mark.parametrize("estimator", [LinearGaussianRegressor, MedianRegressor])
+def test_non_negative_dask_fit_equals_the_in_memory_fit(client, estimator):
+    X, y, weight = _data("continuous")
+    in_memory = estimator(positive=True, **_TIGHT).fit(X, y, sample_weight=weight)
+    assert np.any(in_memory.coef_ == 0.0)  # a bound is active, so it matters
+    on_dask = estimator(positive=True, **_TIGHT).fit(
+        da.from_array(X, chunks=(_CHUNKS, 4)),
+        da.from_array(y, chunks=_CHUNKS),
+        sample_weight=da.from_array(weight, chunks=_CHUNKS),
+    )
+    _assert_same_fit(in_memory, on_dask)
+
+
 def test_offsets_with_a_dask_x_are_refused_not_ignored(client):
     X, y, _ = _data("continuous")
     X_dask = da.from_array(X, chunks=(_CHUNKS, 4))
