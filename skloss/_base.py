@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 from ._core import fit_linear_model
 from ._dask_input import is_dask_array, validate_dask_fit_input
 from ._input_checks import check_squares_representable, numeric_target, rescaled_sample_weight
+from ._linear_output import linear_output
 from ._loss_resolution import resolve_loss
 
 
@@ -273,7 +274,7 @@ class LinearModelBase(BaseEstimator):
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
         coef, intercept = self._fitted_params()
-        raw = np.asarray(X @ coef.astype(X.dtype, copy=False), dtype=float) + intercept
+        raw = linear_output(X, coef) + intercept
         offset = self._check_offset(offset, *raw.shape)
         return raw if offset is None else raw + offset
 

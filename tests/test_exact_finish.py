@@ -71,3 +71,27 @@ def test_degenerate_vertex_of_tied_data_is_certified_optimal(quantile):
     residual = y_ - X_ @ model.coef_ - model.intercept_
     ours = np.mean(np.maximum(quantile * residual, (quantile - 1) * residual))
     assert ours == pytest.approx(_pinball_linear_program(X_, y_, quantile), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("quantile", [0.5, 0.3])
+@pytest.mark.parametrize("exponent", [38, 39, 100])
+def test_float32_fit_to_a_target_beyond_float32_range_reaches_the_linear_program(
+    quantile, exponent
+):
+    # The coefficients (about 1e39 and more) are not float32 numbers: the
+    # predictions must still be the float64 products, at the optimum found
+    # by HiGHS on the same (float64) X to float32 precision.
+    rng = np.random.default_rng(5)
+    X_ = rng.normal(size=(40, 3)).astype(np.float32)
+    y_ = (X_.astype(float) @ [1.0, 2.0, 3.0] + rng.standard_t(3.0, size=40)) * 10.0**exponent
+    model = MedianRegressor() if quantile == 0.5 else LinearRegressor(loss=Pinball(quantile))
+    model = _fit_quietly(model, X_, y_)
+    prediction = model.predict(X_)
+    np.testing.assert_allclose(
+        prediction, X_.astype(float) @ model.coef_ + model.intercept_, rtol=1e-6
+    )
+    residual = y_ - prediction
+    ours = np.mean(np.maximum(quantile * residual, (quantile - 1) * residual))
+    units = 10.0**exponent
+    optimum = units * _pinball_linear_program(X_.astype(float), y_ / units, quantile)
+    assert abs(ours - optimum) <= 1e-6 * optimum
