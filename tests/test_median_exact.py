@@ -498,3 +498,32 @@ def test_fits_that_screen_stay_exact_with_weights_sparse_x_and_several_outputs(
     else:
         _assert_matches_linear_program(X, y, 0.5, fit_intercept=False)
     assert screened_objectives["built"] > 0
+
+
+@pytest.mark.parametrize("quantile", [0.5, 0.3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("exponent", [20, 30, 39])
+def test_penalised_fit_to_a_target_in_huge_units_is_certified_optimal(quantile, dtype, exponent):
+    # In the target's units the penalty is huge: coefficients of order one
+    # next to an intercept of order 10**exponent, which the KKT solves of
+    # the exact finish once got wrong by a factor 1e8, and certified.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    y = (X @ [1.0, 2.0, 3.0] + rng.standard_t(3.0, size=30)) * 10.0**exponent
+    X = X.astype(dtype).astype(float)
+    model, scale = _estimator(quantile, alpha=1e-3)
+    _fit_without_convergence_warning(model, X.astype(dtype), y)
+    certificate = _certificate(
+        X,
+        y,
+        model.coef_,
+        model.intercept_,
+        quantile=quantile,
+        scale=scale,
+        alpha=1e-3,
+        sample_weight=np.ones(len(y)),
+    )
+    # float32 X: the exact finish's products X^T g are float32 sums.
+    tolerance = 1e-9 if dtype == np.float64 else 1e-6
+    assert certificate["defect"] <= tolerance, certificate
+    assert abs(certificate["gap"]) <= tolerance, certificate
