@@ -43,6 +43,11 @@ from ._parametrisation import (
     inverse_cholesky_transpose,
 )
 
+# Gradients in z above this are scaled down before float32 products: far
+# below float32's largest value (3.4e38, 2**128) so that sums over many rows
+# of X stay in range too, far above what any fit at a sensible point has.
+_FLOAT32_GRADIENT_LIMIT = 2.0**64
+
 
 def _raw_output_kernel(block, coef, intercept):
     """``X_b W + b + o_b``, multiplied in X's precision (a float32 X is never upcast)."""
@@ -64,7 +69,7 @@ def _value_and_gradient_kernel(block, coef, intercept, loss):
     raw = _raw_output_kernel(block, coef, intercept)
     value, raw_gradient = loss._weighted_loss_gradient(block.y, raw, block.weight)
     # Chain rule through z = X W + b: dW = X^T dz, db = sum_i dz_i.
-    return value, transposed_times(block, raw_gradient), raw_gradient.sum(axis=0)
+    return value, _transposed_times_in_range(block, raw_gradient), raw_gradient.sum(axis=0)
 
 
 def _exact_value_kernel(block, coef, intercept, loss):
@@ -74,9 +79,27 @@ def _exact_value_kernel(block, coef, intercept, loss):
     return (float(block.weight @ loss.loss(block.y, raw)),)
 
 
+def _transposed_times_in_range(block, gradient):
+    """``X_b^T G`` in X's precision, with ``G`` cast into float32's range first if needed.
+
+    A likelihood's gradient at a trial point of the line search (a tiny
+    variance, say) can exceed float32's largest value though the float64
+    objective is finite: it is then multiplied scaled by a power of two,
+    which is exact, and scaled back in float64.
+    """
+    if block.X.dtype == np.float64:
+        return transposed_times(block, gradient)
+    largest = float(np.max(np.abs(gradient), initial=0.0))
+    if not np.isfinite(largest) or largest <= _FLOAT32_GRADIENT_LIMIT:
+        return transposed_times(block, gradient)
+    shift = int(np.frexp(largest)[1] - np.frexp(_FLOAT32_GRADIENT_LIMIT)[1])
+    product = transposed_times(block, np.ldexp(gradient, -shift))
+    return np.ldexp(np.asarray(product, dtype=float), shift)
+
+
 def _coef_gradient_kernel(block, raw_gradient):
     """``X_b^T G_b`` for a per-sample gradient ``G`` of all samples."""
-    return (transposed_times(block, raw_gradient[block.rows]),)
+    return (_transposed_times_in_range(block, raw_gradient[block.rows]),)
 
 
 class Objective:
