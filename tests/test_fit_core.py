@@ -351,3 +351,38 @@ def test_kinked_loss_without_declared_slopes_is_rejected_before_fitting():
     X, y = load_diabetes(return_X_y=True)
     with pytest.raises(TypeError, match="kink_slopes"):
         LinearRegressor(loss=KinkedWithoutSlopes()).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("X_format", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("shape", ["duplicated column", "fewer weighted rows than features"])
+def test_least_squares_on_dependent_columns_is_the_minimum_norm_solution(shape, X_format, dtype):
+    # With a duplicated column, a float32 X once gave coefficients of 1e153
+    # and NaN predictions (the jittered Cholesky factor stretched the null
+    # direction). The minimiser is not unique: the fit is the one of least
+    # norm in units of each column's spread, which weighted least squares
+    # on the centred, spread-scaled columns gives in closed form.
+    rng = np.random.default_rng(12)
+    n, d = 28, 5
+    X = rng.normal(size=(n, d))[rng.integers(0, n, size=n)] * 100.0  # repeated rows
+    weight = rng.integers(0, 4, size=n).astype(float)
+    weight[:3] = 1.0
+    if shape == "duplicated column":
+        X = np.hstack([X, X[:, :1]])
+    else:
+        weight[6:] = 0.0  # 6 weighted rows, 5 features and an intercept
+    X = X.astype(dtype)
+    y = X.astype(float) @ rng.normal(size=X.shape[1]) + rng.standard_t(3.0, size=n)
+    fitted_X = {"dense": X, "csr": scipy.sparse.csr_matrix(X), "csc": scipy.sparse.csc_matrix(X)}
+    model = LinearGaussianRegressor(tol=1e-10).fit(fitted_X[X_format], y, sample_weight=weight)
+
+    X = X.astype(float)
+    share = weight / weight.sum()
+    mean = share @ X
+    spread = np.sqrt(share @ (X - mean) ** 2)
+    root = np.sqrt(share)[:, np.newaxis]
+    design, target = (X - mean) / spread * root, (y - share @ y) * root[:, 0]
+    scaled = np.linalg.lstsq(design, target, rcond=None)[0]
+    coef = scaled / spread
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-6, atol=1e-8 * np.abs(coef).max())
+    assert model.intercept_ == pytest.approx(share @ y - mean @ coef, rel=1e-6)

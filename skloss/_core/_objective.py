@@ -40,8 +40,8 @@ from ._parametrisation import (
     MAX_DENSE_FEATURES,
     Reparametrisation,
     general_parametrisation,
-    inverse_cholesky_transpose,
 )
+from ._range_whitening import whitening_reparametrisation
 
 # Gradients in z above this are scaled down before float32 products: far
 # below float32's largest value (3.4e38, 2**128) so that sums over many rows
@@ -207,7 +207,9 @@ class QuadraticObjective(Objective):
 
     The coordinates ``W = L^{-T} V``, ``b = c + y_mean - mu W`` with
     ``L L^T = G + alpha I`` make the Hessian the identity, so L-BFGS
-    converges in a couple of iterations. Offsets ``o`` enter as the target
+    converges in a couple of iterations; a singular ``G + alpha I`` is
+    whitened on its range only (:mod:`._range_whitening`), which gives the
+    minimum-norm minimiser. Offsets ``o`` enter as the target
     ``y - o``: the loss depends on ``z + o - y`` only.
     """
 
@@ -223,13 +225,21 @@ class QuadraticObjective(Objective):
         centred_y = data.y - y_mean
         self.y_variance = float(np.sum(weight @ (centred_y * centred_y)))
         hessian = self.gram + problem.alpha * np.eye(data.n_features)
-        self.parametrisation = Reparametrisation(
-            _preconditioner(hessian, bounded=problem.coef_bounds is not None),
-            mean,
-            y_mean if fit_intercept else np.zeros(data.n_outputs),
-            data.n_outputs,
-            fit_intercept,
-        )
+        offset = y_mean if fit_intercept else np.zeros(data.n_outputs)
+        if problem.coef_bounds is None:
+            self.parametrisation = whitening_reparametrisation(
+                hessian, mean, offset, data.n_outputs, fit_intercept
+            )
+        else:
+            # Bounds on W are bounds on V only under a diagonal W = T V.
+            diagonal = np.diag(hessian)
+            self.parametrisation = Reparametrisation(
+                1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0)),
+                mean,
+                offset,
+                data.n_outputs,
+                fit_intercept,
+            )
         self._mean, self._y_mean = mean, y_mean
 
     def _check_loss(self, loss):
@@ -259,17 +269,6 @@ class QuadraticObjective(Objective):
         coef_gradient = gram_coef - self.cross - np.outer(self._mean, error)
         value = mean_loss + self._extra_terms(coef, intercept)
         return value, self._gradient(coef, coef_gradient, -error)
-
-
-def _preconditioner(hessian, bounded):
-    """``L^{-T}`` of the Hessian, or for bounded coefficients its diagonal scaling.
-
-    Bounds on ``W`` are bounds on ``V`` only under a diagonal ``W = T V``.
-    """
-    if not bounded:
-        return inverse_cholesky_transpose(hessian)
-    diagonal = np.diag(hessian)
-    return 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
 
 
 def _is_half_squared_error(loss):
