@@ -114,11 +114,14 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
     start is the maximiser (every variance :math:`\delta`) up to that shift.
     ``n_iter_`` counts the iterations of the likelihood fit from there.
 
-    Sample weights enter the objective as repeated samples would. On data
-    where the maximiser is not unique (with ``alpha=0`` and more features
-    than samples, any interpolating mean head is one), weighted and repeated
-    data reach the same maximum, but predictions away from the training
-    rows may differ.
+    Sample weights enter the objective as repeated samples would. Where the
+    maximiser is not unique (``alpha=0`` with more features than samples of
+    positive weight: any interpolating mean head is one), the fit is the one
+    of least norm, the norm of the coefficients times each column's
+    spread: the least-squares mean head of least norm (which interpolates)
+    and the constant log-variance :math:`\log\delta`. It depends on the
+    data only through the weighted rows, so weighted and repeated rows give
+    the same model, and on the columns' units not at all.
 
     Measuring the mean head's penalty in units of :math:`\sigma_y` makes
     the fit equivariant, as the unpenalised likelihood is: fitting
@@ -188,6 +191,8 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
             if mean is None:
                 return None, None
             residual = target[:, :1] - mean[0]
+            if self._interpolates(residual, sample_weight, loss.reg_variance):
+                return self._interpolating_maximiser(mean[1], loss.reg_variance)
             # Residuals below 1e-8 standard deviations of y are rounding.
             squared = np.maximum(residual**2 + loss.reg_variance, np.finfo(float).eps)
             log_variance = self._least_squares(X, np.log(squared) + _LOG_CHI2_BIAS, sample_weight)
@@ -195,6 +200,35 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
             return None, None
         coef = np.hstack([mean[1].coef, log_variance[1].coef])
         intercept = np.concatenate([mean[1].intercept, log_variance[1].intercept])
+        return coef, intercept
+
+    def _interpolates(self, residual, sample_weight, reg_variance):
+        """Whether the least-squares mean fits every weighted row to within rounding.
+
+        Then, with ``alpha=0`` and ``reg_variance > 0``, the likelihood's
+        maximum is known (:meth:`_interpolating_maximiser`): a residual ``r``
+        counts as zero when ``r^2`` is lost in rounding next to ``reg_variance``.
+        """
+        if self.alpha != 0 or not self.fit_intercept or not reg_variance > 0:
+            return False
+        weighted = residual[sample_weight > 0, 0]
+        return bool(np.max(weighted**2) <= np.finfo(float).eps * reg_variance)
+
+    def _interpolating_maximiser(self, mean, reg_variance):
+        """The maximiser when the mean head interpolates: every variance ``reg_variance``.
+
+        Each weighted row's term ``v/2 + (r^2 + delta) / (2 e^v)`` is at its
+        least, ``(log delta + 1) / 2``, exactly when ``r = 0`` and ``v = log
+        delta``: so the interpolating mean head with a constant log-variance
+        ``log delta`` maximises the likelihood. Other log-variance heads that
+        are ``log delta`` on every weighted row do too (with more features
+        than rows); the one without slopes is the least-norm one, as the
+        least-squares mean head is (the fit runs from zero in coordinates
+        scaled by each column's spread), so the fit does not depend on how
+        the rows are weighted or repeated.
+        """
+        coef = np.hstack([mean.coef, np.zeros_like(mean.coef)])
+        intercept = np.concatenate([mean.intercept, [np.log(reg_variance)]])
         return coef, intercept
 
     def _least_squares(self, X, y, sample_weight):

@@ -607,27 +607,39 @@ def test_integer_sample_weights_equal_repeated_samples(make_model):
     np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("seed", [0, 3, 42])
-def test_heteroscedastic_weights_equal_repeats_wherever_the_fit_is_identified(seed):
-    # scikit-learn's weight-equivalence data: 15 samples, 30 features, y in
-    # {0, 1, 2}, integer weights with zeros. With alpha=0 the mean head
-    # interpolates the rows of positive weight, so the maximiser is not
-    # unique off them. Weights and repeats are the same objective: the fits
-    # must reach the same maximum and agree on the rows of positive weight.
-    # (On the zero-weight rows they may differ: the reason the check is an
-    # expected failure in test_estimator_checks.py.)
-    rng = np.random.RandomState(seed)
-    X, y = rng.rand(15, 30), rng.randint(0, 3, size=15)
-    weight = rng.randint(0, 5, size=15)
-    kept = weight > 0
-    weighted = HeteroscedasticRegressor().fit(X, y, sample_weight=weight)
-    repeated = HeteroscedasticRegressor().fit(X.repeat(weight, axis=0), y.repeat(weight))
-    assert weighted.objective_ == pytest.approx(repeated.objective_, rel=1e-8)
-    for model in (weighted, repeated):
-        mean, std = model.predict(X[kept], return_std=True)
-        # The maximiser: the mean interpolates, every variance is reg_variance.
-        np.testing.assert_allclose(mean, y[kept], atol=1e-8)
-        np.testing.assert_allclose(std**2, model.loss_.reg_variance, rtol=1e-3)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_heteroscedastic_weights_equal_repeats_at_every_row_on_wide_data(sparse):
+    # Data drawn like scikit-learn's weight-equivalence check: 15 samples, 30
+    # features, y in {0, 1, 2}, integer weights with zeros. With alpha=0 the
+    # mean head interpolates the rows of positive weight, so the maximiser
+    # is not unique off them; the fit is the least-norm one (in units of
+    # each column's spread) with a constant variance reg_variance, which
+    # does not depend on how rows are weighted or repeated. Before, 0 of
+    # these 20 data sets agreed to the check's precision at every row.
+    container = scipy.sparse.csr_matrix if sparse else np.asarray
+    for seed in range(20):
+        rng = np.random.RandomState(seed)
+        X, y = rng.rand(15, 30), rng.randint(0, 3, size=15)
+        weight = rng.randint(0, 5, size=15)
+        weighted = HeteroscedasticRegressor().fit(container(X), y, sample_weight=weight)
+        repeated = HeteroscedasticRegressor().fit(
+            container(X.repeat(weight, axis=0)), y.repeat(weight)
+        )
+        np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7, atol=1e-9)
+
+        # The truth: least squares of least norm on the centred, spread-scaled
+        # columns, in closed form; every variance is reg_variance.
+        share = weight / weight.sum()
+        mean = share @ X
+        spread = np.sqrt(share @ (X - mean) ** 2)
+        root = np.sqrt(share)[:, np.newaxis]
+        design, target = (X - mean) / spread * root, (y - share @ y) * root[:, 0]
+        coef = np.linalg.lstsq(design, target, rcond=None)[0] / spread
+        expected = X @ coef + share @ y - mean @ coef
+        for model in (weighted, repeated):
+            prediction, std = model.predict(X, return_std=True)
+            np.testing.assert_allclose(prediction, expected, atol=1e-9)
+            np.testing.assert_allclose(std**2, model.loss_.reg_variance, rtol=1e-9)
 
 
 @pytest.mark.parametrize("tol", [1e-5, 1e-10])

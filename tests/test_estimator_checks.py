@@ -52,18 +52,14 @@ ESTIMATORS = [
 # The check fits 15 samples with 30 features and integer targets, with
 # integer weights that include zeros, and compares predictions at every row,
 # zero-weight rows included. With alpha=0 the mean heads interpolate the rows
-# of positive weight, so the likelihood's maximiser is not unique: any
-# interpolant is one, and the predictions at the zero-weight rows depend on
-# which one the optimiser reaches. Weighted and repeated fits reach the same
-# maximum and agree on the rows of positive weight (tests/test_distributional.py,
-# test_heteroscedastic_weights_equal_repeats_wherever_the_fit_is_identified);
-# off them, HeteroscedasticRegressor's fits agree on the check's own data (the
-# check passes: XPASS) but on only 20 of 60 data sets drawn the same way. A
-# mixture has no unique maximiser there at all. Not strict, so both outcomes
-# are accepted; identifiable data are tested in tests/test_distributional.py.
-_DISTRIBUTIONAL_XFAIL = {
-    check: "n_features > n_samples at alpha=0: the maximiser is not unique off the "
-    "rows of positive weight (see comment)"
+# of positive weight, so the likelihood's maximiser is not unique.
+# HeteroscedasticRegressor then returns the least-norm one, which passes
+# (tests/test_distributional.py checks it on 20 such data sets); a mixture
+# has no unique maximiser there at all, and which one the optimiser reaches
+# depends on the rows (identifiable data are tested in
+# tests/test_distributional.py). Not strict: the mixture passes on some data.
+_MIXTURE_XFAIL = {
+    check: "n_features > n_samples: a mixture's likelihood has several maxima (see comment)"
     for check in (
         "check_sample_weight_equivalence_on_dense_data",
         "check_sample_weight_equivalence_on_sparse_data",
@@ -97,8 +93,8 @@ _BOUNDED_KINKED_XFAIL = {
 
 
 def _expected_failed_checks(estimator):
-    if isinstance(estimator, (HeteroscedasticRegressor, MixtureDensityRegressor)):
-        return _DISTRIBUTIONAL_XFAIL
+    if isinstance(estimator, MixtureDensityRegressor):
+        return _MIXTURE_XFAIL
     if _bounded_kinked(estimator):
         return _BOUNDED_KINKED_XFAIL
     if estimator.__sklearn_tags__().target_tags.positive_only:
