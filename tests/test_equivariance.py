@@ -17,6 +17,7 @@ from skloss import (
     LinearGaussianRegressor,
     LinearRegressor,
     MedianRegressor,
+    MixtureDensityRegressor,
     SigmoidClassifier,
     SoftmaxClassifier,
 )
@@ -119,9 +120,9 @@ def _classification(n_classes):
     return X, y
 
 
-# MixtureDensityRegressor is left out: its likelihood is not convex, and
-# unpenalised it does not converge on this data, so there is no one
-# minimiser whose predictions could be compared.
+# MixtureDensityRegressor is tested on its own data below: its likelihood is
+# not convex, and unpenalised on this data it does not converge, so there is
+# no one minimiser whose predictions could be compared.
 ESTIMATORS_AT_ALPHA_0 = [
     (LinearGaussianRegressor(), "regression"),
     (LinearRegressor(loss=Huber(delta=30.0)), "regression"),
@@ -150,3 +151,34 @@ def test_unpenalised_predictions_do_not_depend_on_the_units_of_a_column(model, t
     scaled[:, 1] *= units
     predicted = getattr(clone(model).fit(scaled, y_), predict)(scaled)
     np.testing.assert_allclose(predicted, expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
+
+
+def _two_separated_modes(n=1000):
+    """y from two linear modes 20 apart, the upper one more likely as x_0 grows."""
+    rng = np.random.default_rng(0)
+    X_ = rng.normal(size=(n, 3))
+    upper = rng.random(n) < 1 / (1 + np.exp(-X_[:, 0]))
+    y_ = np.where(upper, 10 + X_ @ [1.0, 2.0, 0.0], -10 + X_ @ [0.0, -1.0, 1.0])
+    return X_, y_ + rng.normal(size=n) * np.where(upper, 1.0, 0.5)
+
+
+@pytest.mark.parametrize("units", [1e12, 1e-12, 1e13, 1e-13])
+def test_unpenalised_mixture_does_not_depend_on_the_units_of_a_column(units):
+    # On data whose maximiser is well defined (well-separated modes, enough
+    # samples) and from the same deterministic start, the fitted mixture is
+    # the same function of x whatever the units of a column: the same
+    # predictive mean and log-density. Its objective is flat to rounding
+    # near the maximum, which leaves the parameters known to about 1e-7.
+    X_, y_ = _two_separated_modes()
+    model = MixtureDensityRegressor(n_components=2, alpha=0.0, tol=1e-8, random_state=0)
+    expected = _fit_quietly(clone(model), X_, y_)
+    scaled = X_.copy()
+    scaled[:, 1] *= units
+    fitted = _fit_quietly(clone(model), scaled, y_)
+    assert fitted.objective_ == pytest.approx(expected.objective_, rel=1e-12)
+    mean = expected.predict(X_)
+    # The predictive mean crosses zero between the modes: compare in y's units.
+    np.testing.assert_allclose(fitted.predict(scaled), mean, atol=1e-7 * np.abs(mean).max())
+    np.testing.assert_allclose(
+        fitted.log_likelihood(scaled, y_), expected.log_likelihood(X_, y_), atol=1e-5
+    )
