@@ -8,7 +8,9 @@ through the objective's problem (:class:`~skloss._core._problem.FitProblem`):
 - :mod:`._screening`: for losses piecewise linear with their kink at
   ``raw == y``, late stages run on the samples near their kinks only;
 - :mod:`._exact`: for the same losses, an exact step onto the kinks after
-  each stage, which stops the fit once it is certified optimal.
+  each stage, which stops the fit once it is certified optimal;
+- :mod:`._duality_gap`: with a penalty, a certified bound on how far a fit
+  the exact finish could not certify is from the optimum.
 """
 
 from ._continuation import minimise_non_smooth
