@@ -51,28 +51,37 @@ def whitening_reparametrisation(hessian, shift, offset, n_outputs, fit_intercept
     Hessian with eigenvalues ``S`` above :data:`RANK_TOLERANCE` (zero on the
     others).
     """
-    diagonal = np.diag(hessian).copy()
-    flat = ~(diagonal > 0)
-    diagonal[flat] = 1.0
-    root = np.sqrt(diagonal)
-    correlation = hessian / np.outer(root, root)
-    correlation[flat, flat] = 1.0
-    # A pivoted Cholesky factorisation (a third of the cost of the
-    # eigenvectors) tells whether any direction is near null.
-    *_, rank, _ = scipy.linalg.lapack.dpstrf(correlation, tol=RANK_TOLERANCE)
-    if rank == len(correlation):
+    diagonal = np.diag(hessian)
+    # Unit diagonal, so that the rank test does not depend on the columns'
+    # units; a column with nothing on the diagonal (constant, unpenalised)
+    # keeps scale one.
+    root = np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
+    correlation = hessian / root / root[:, np.newaxis]
+    np.fill_diagonal(correlation, np.where(diagonal > 0, correlation.diagonal(), 1.0))
+    range_basis = _numerical_range(correlation)
+    if range_basis is None:
         return Reparametrisation(
             inverse_cholesky_transpose(hessian), shift, offset, n_outputs, fit_intercept
         )
-    eigenvalues, vectors = scipy.linalg.eigh(correlation)
-    kept = eigenvalues > RANK_TOLERANCE * eigenvalues[-1]
-    if np.all(kept):
-        return Reparametrisation(
-            inverse_cholesky_transpose(hessian), shift, offset, n_outputs, fit_intercept
-        )
-    vectors, eigenvalues = vectors[:, kept], eigenvalues[kept]
+    vectors, eigenvalues = range_basis
     transform = (vectors / np.sqrt(eigenvalues)) @ vectors.T / root[:, np.newaxis]
     pseudo_inverse = (vectors * np.sqrt(eigenvalues)) @ vectors.T * root
     return RangeReparametrisation(
         transform, pseudo_inverse, shift, offset, n_outputs, fit_intercept
     )
+
+
+def _numerical_range(correlation):
+    """Eigenvectors and eigenvalues above :data:`RANK_TOLERANCE`, or None if all are.
+
+    A pivoted Cholesky factorisation, a third of the cost of the
+    eigenvectors, first tells whether any direction is near null.
+    """
+    *_, rank, _ = scipy.linalg.lapack.dpstrf(correlation, tol=RANK_TOLERANCE)
+    if rank == len(correlation):
+        return None
+    eigenvalues, vectors = scipy.linalg.eigh(correlation)
+    kept = eigenvalues > RANK_TOLERANCE * eigenvalues[-1]
+    if np.all(kept):
+        return None
+    return vectors[:, kept], eigenvalues[kept]
