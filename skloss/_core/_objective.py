@@ -71,6 +71,8 @@ def _exact_value_kernel(block, coef, intercept, loss):
     """The block's weighted loss sum, with the raw output computed in float64."""
     raw = np.asarray(block.X @ coef, dtype=float)
     raw += intercept
+    if block.offset is not None:
+        raw += block.offset
     return (float(block.weight @ loss.loss(block.y, raw)),)
 
 
