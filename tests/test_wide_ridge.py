@@ -78,7 +78,8 @@ def test_wide_ridge_equals_scikit_learn_ridge(shape, alpha, fit_intercept, weigh
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("layout", ["dense", "csr", "csc"])
 @pytest.mark.parametrize(
-    "degeneracy", ["none", "zero_weights", "duplicated_rows", "rank_3", "constant_columns"]
+    "degeneracy",
+    ["none", "zero_weights", "duplicated_rows", "rank_3", "rank_1_far_out", "constant_columns"],
 )
 def test_wide_least_squares_is_the_minimum_norm_solution(fit_intercept, layout, degeneracy):
     rng = np.random.default_rng(7)
@@ -90,6 +91,9 @@ def test_wide_least_squares_is_the_minimum_norm_solution(fit_intercept, layout, 
         X[15:] = X[:15]
     elif degeneracy == "rank_3":
         X = rng.normal(size=(30, 3)) @ rng.normal(size=(3, 80)) + 2.0
+    elif degeneracy == "rank_1_far_out":
+        # Spread small next to the means: sparse X X^T cancels the most.
+        X = np.outer(rng.normal(size=30), rng.normal(size=80)) + 50.0
     elif degeneracy == "constant_columns":
         X[:, :40] = 3.0
     model = LinearGaussianRegressor(fit_intercept=fit_intercept)
@@ -165,3 +169,15 @@ def test_positive_wide_fit_stays_on_the_bounded_path():
     model = LinearGaussianRegressor(alpha=1e-2, positive=True, tol=1e-10)
     model.fit(X, y, sample_weight=weight)
     assert np.all(model.coef_ >= 0) and np.any(model.coef_ == 0) and model.n_iter_ > 1
+
+
+@pytest.mark.parametrize("units", [1e-300, 1e-160, 1e-100, 1e100, 1e150])
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+def test_wide_least_squares_scales_exactly_with_the_units_of_x(units, layout):
+    # The minimum-norm solution of s X is that of X divided by s, even
+    # where the squares of s X underflow or approach overflow.
+    X, y, weight = _wide_data(15, 40, seed=4)
+    coef, intercept = _minimum_norm_least_squares(X, y, weight, True)
+    model = LinearGaussianRegressor().fit(FORMATS[layout](X * units), y, sample_weight=weight)
+    np.testing.assert_allclose(model.coef_ * units, coef, rtol=0, atol=1e-8 * np.max(np.abs(coef)))
+    assert model.intercept_ == pytest.approx(intercept, rel=1e-8)

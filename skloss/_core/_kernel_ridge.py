@@ -40,13 +40,19 @@ of X's singular values, those are the directions whose singular values are
 below about ``sqrt(max(n, d) eps)`` (1e-7 at d = 20,000) of the largest;
 ``lstsq`` resolves singular values down to ``max(n, d) eps`` of the largest,
 so on X of numerical rank below n (float32 rounding of a low-rank X, say)
-the alpha = 0 fit leaves out the directions between the two, where
-``lstsq``'s coefficients are of order 1e7 times the data's. Never NaN: a
-``K`` of zeros (features without spread) gives ``W = 0``.
+the alpha = 0 fit leaves out the directions between the two, which
+``lstsq`` fits with coefficients of order one over their singular value.
+The ``K`` of sparse X, formed without centring X, cancels to about ``eps``
+times X's uncentred second moment: eigenvalues below that level are
+dropped too. Never NaN: a
+``K`` of zeros (features without spread) gives ``W = 0``. ``K`` is formed
+from X in units of a power of two near its largest value (exact), so it
+neither underflows nor overflows whatever X's units.
 """
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from scipy.linalg import lapack
 
 from ._blocks import available_threads, run_parts
@@ -85,8 +91,8 @@ def solves_directly(problem, is_half_squared_error):
     )
 
 
-def _slab_products(X, mean, columns):
-    """``sum over slabs S of (X_S - mu_S)(X_S - mu_S)^T`` (upper triangle) over ``columns``."""
+def _slab_products(X, mean, inverse, columns):
+    """``sum over slabs S of c^-2 (X_S - mu_S)(X_S - mu_S)^T`` (upper triangle) over ``columns``."""
     n_samples = X.shape[0]
     step = max(_MIN_SLAB_COLUMNS, _SLAB_VALUES // n_samples)
     product = np.zeros((n_samples, n_samples), order="F")
@@ -94,17 +100,18 @@ def _slab_products(X, mean, columns):
         last = min(first + step, columns.stop)
         # float64, without a float64 copy of a float32 X first.
         slab = np.subtract(X[:, first:last], mean[first:last], dtype=float)
+        slab *= inverse
         product = scipy.linalg.blas.dsyrk(1.0, slab.T, beta=1.0, c=product, trans=1, overwrite_c=1)
     return product
 
 
-def _dense_centred_kernel(X, mean):
-    """``(X - 1 mu)(X - 1 mu)^T`` of dense X in float64, a slab of columns at a time."""
+def _dense_centred_kernel(X, mean, inverse):
+    """``c^-2 (X - 1 mu)(X - 1 mu)^T`` of dense X in float64, a slab of columns at a time."""
     n_samples, n_features = X.shape
     n_parts = available_threads() if n_samples**2 * n_features > _MIN_THREADED_WORK else 1
     bounds = np.linspace(0, n_features, n_parts + 1).astype(int)
     parts = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-    upper = run_parts(lambda columns: _slab_products(X, mean, columns), parts)
+    upper = run_parts(lambda columns: _slab_products(X, mean, inverse, columns), parts)
     kernel = np.triu(upper[0])
     for part in upper[1:]:
         kernel += np.triu(part)
@@ -112,14 +119,15 @@ def _dense_centred_kernel(X, mean):
     return kernel
 
 
-def _sparse_centred_kernel(X, mean):
-    """``(X - 1 mu)(X - 1 mu)^T`` of sparse X: ``X X^T`` less the means' terms, in float64.
+def _sparse_centred_kernel(X, mean, inverse):
+    """``c^-2 (X - 1 mu)(X - 1 mu)^T`` of sparse X: ``X X^T`` less the means' terms, in float64.
 
     Centring would make X dense. Like the sparse Gram matrix
     (:func:`._moments.centred_moments`) it then cancels by about
     ``mu^2 / variance`` for columns of large mean.
     """
-    X = X.astype(float, copy=False)
+    X = X.astype(float) * inverse
+    mean = mean * inverse
     kernel = (X @ X.T).toarray()
     projected = np.asarray(X @ mean).ravel()
     kernel -= projected[:, np.newaxis]
@@ -128,41 +136,47 @@ def _sparse_centred_kernel(X, mean):
     return kernel
 
 
-def _weighted_kernel(data, mean):
-    """``K = R (X - 1 mu)(X - 1 mu)^T R`` with ``R = diag(sqrt(w))``.
+def _largest_value(X):
+    """``max |x_ij|`` of dense or sparse X, without a copy of X."""
+    values = X.data if scipy.sparse.issparse(X) else X
+    if values.size == 0:
+        return 0.0
+    return float(max(abs(values.max()), abs(values.min())))
 
-    Rows against rows is no sum over row blocks: this reads the in-memory
-    X whole, dense in slabs of columns, sparse by one sparse product.
+
+def _weighted_kernel(data, mean, inverse):
+    """``K = c^-2 R (X - 1 mu)(X - 1 mu)^T R`` with ``R = diag(sqrt(w))``.
+
+    ``c = 1 / inverse`` is a power of two, so the scaling is exact. Rows
+    against rows is no sum over row blocks: this reads the in-memory X
+    whole, dense in slabs of columns, sparse by one sparse product.
     """
     if data.is_sparse:
-        kernel = _sparse_centred_kernel(data.X, mean)
+        kernel = _sparse_centred_kernel(data.X, mean, inverse)
     else:
-        kernel = _dense_centred_kernel(data.X, mean)
+        kernel = _dense_centred_kernel(data.X, mean, inverse)
     root = np.sqrt(data.sample_weight)
     kernel *= root[:, np.newaxis]
     kernel *= root[np.newaxis, :]
     return kernel
 
 
-def _dual_solution(kernel, target, alpha, cutoff, spread):
-    """``beta = (K + alpha I)^{-1} r``, eigenvalues of K at its rounding level dropped.
+def _dual_solution(kernel, target, alpha, cutoff, floor):
+    """``beta = (K + alpha I)^{-1} r``, the eigenvalues of K at its rounding level dropped.
 
-    That level is ``cutoff`` times the larger of K's largest eigenvalue and
-    ``cutoff * spread``, with ``spread`` the trace of the uncentred second
-    moment of X: centring leaves entries of about ``eps |x|``, so a K of
-    features without spread is all rounding. Cholesky when ``alpha`` is
-    above that level (with the 1-norm, at least the largest eigenvalue, in
-    its place), so every eigenvalue counts; an eigendecomposition otherwise.
+    That level is ``cutoff`` times K's largest eigenvalue, or ``floor`` (the
+    rounding of its centring) if larger. Cholesky when ``alpha`` is above
+    it (with the 1-norm, at least the largest eigenvalue, in its place), so
+    every eigenvalue counts; an eigendecomposition otherwise.
     """
-    floor = cutoff * spread
-    if alpha > cutoff * max(float(np.max(np.sum(np.abs(kernel), axis=0))), floor):
+    if alpha > max(cutoff * float(np.max(np.sum(np.abs(kernel), axis=0))), floor):
         shifted = kernel.copy()
         shifted.flat[:: len(kernel) + 1] += alpha
         factor, failed = lapack.dpotrf(shifted, overwrite_a=1)
         if not failed:
             return lapack.dpotrs(factor, target)[0]
     values, vectors = scipy.linalg.eigh(kernel, check_finite=False)
-    kept = values > cutoff * max(values[-1], floor)
+    kept = values > max(cutoff * values[-1], floor)
     vectors = vectors[:, kept]
     return vectors @ ((vectors.T @ target) / (values[kept] + alpha)[:, np.newaxis])
 
@@ -183,8 +197,8 @@ def kernel_ridge_solution(problem):
     -------
     (coef, intercept) or None
         ``coef`` of shape (n_features, n_outputs), ``intercept``
-        (n_outputs,); None if ``K`` or the solution is not finite (values
-        too large to square), for the caller to fall back on L-BFGS.
+        (n_outputs,); None if the coefficients are too large for float64,
+        for the caller to fall back on L-BFGS.
     """
     data = problem.data.without_offset()
     weight = data.sample_weight
@@ -192,17 +206,27 @@ def kernel_ridge_solution(problem):
         mean, y_mean = column_means(data), weight @ data.y
     else:
         mean, y_mean = np.zeros(data.n_features), np.zeros(data.n_outputs)
-    kernel = _weighted_kernel(data, mean)
-    if not np.all(np.isfinite(kernel)):
-        return None
+    # X in units of a power of two c near its largest value: K = c^-2 A A^T
+    # can neither overflow nor underflow whatever X's units, and
+    # (A A^T + alpha I) beta = r is (K + alpha c^-2 I) c^2 beta = r.
+    largest = _largest_value(data.X)
+    inverse = float(np.ldexp(1.0, -int(np.frexp(largest)[1]))) if largest > 0 else 1.0
+    kernel = _weighted_kernel(data, mean, inverse)
     root = np.sqrt(weight)[:, np.newaxis]
     target = root * (data.y - y_mean)
     cutoff = max(data.n_samples, data.n_features) * np.finfo(float).eps
-    spread = float(np.trace(kernel) + mean @ mean)
-    weighted_dual = root * _dual_solution(kernel, target, problem.alpha, cutoff, spread)
-    # W = (X - 1 mu)^T R beta = X^T (R beta) - mu (1^T R beta).
+    # Centring leaves errors of about eps |x| in each entry of dense X - mu,
+    # so of eps^2 |x|^2 in K; sparse K = X X^T less the means' terms cancels
+    # to about eps |x|^2. A K of features without spread is all rounding.
+    second_moment = float(np.trace(kernel) + (mean * inverse) @ (mean * inverse))
+    floor = cutoff * second_moment * (1.0 if data.is_sparse else cutoff)
+    scaled_alpha = problem.alpha * inverse * inverse
+    # R c^2 beta, times c^-1 so that X^T of it is in the units of one.
+    weighted_dual = root * _dual_solution(kernel, target, scaled_alpha, cutoff, floor) * inverse
+    # W = (X - 1 mu)^T R beta = c^-1 (X^T (R c^2 beta c^-1) - mu (1^T R c^2 beta c^-1)).
     (coef,) = data.sum_over_blocks(_transposed_product_kernel, weighted_dual)
     coef -= np.outer(mean, weighted_dual.sum(axis=0))
+    coef *= inverse
     if not np.all(np.isfinite(coef)):
         return None
     return coef, y_mean - mean @ coef
