@@ -117,11 +117,10 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
     Sample weights enter the objective as repeated samples would. Where the
     maximiser is not unique (``alpha=0`` with more features than samples of
     positive weight: any interpolating mean head is one), the fit is the one
-    of least norm, the norm of the coefficients times each column's
-    spread: the least-squares mean head of least norm (which interpolates)
-    and the constant log-variance :math:`\log\delta`. It depends on the
-    data only through the weighted rows, so weighted and repeated rows give
-    the same model, and on the columns' units not at all.
+    of least norm: the least-squares mean head of least norm (which
+    interpolates) and the constant log-variance :math:`\log\delta`. It
+    depends on the data only through the weighted rows, so weighted and
+    repeated rows give the same model.
 
     Measuring the mean head's penalty in units of :math:`\sigma_y` makes
     the fit equivariant, as the unpenalised likelihood is: fitting
@@ -223,8 +222,7 @@ class HeteroscedasticRegressor(_DistributionalRegressorBase):
         ``log delta`` maximises the likelihood. Other log-variance heads that
         are ``log delta`` on every weighted row do too (with more features
         than rows); the one without slopes is the least-norm one, as the
-        least-squares mean head is (the fit runs from zero in coordinates
-        scaled by each column's spread), so the fit does not depend on how
+        core's least-squares mean head is, so the fit does not depend on how
         the rows are weighted or repeated.
         """
         coef = np.hstack([mean.coef, np.zeros_like(mean.coef)])

@@ -612,10 +612,10 @@ def test_heteroscedastic_weights_equal_repeats_at_every_row_on_wide_data(sparse)
     # Data drawn like scikit-learn's weight-equivalence check: 15 samples, 30
     # features, y in {0, 1, 2}, integer weights with zeros. With alpha=0 the
     # mean head interpolates the rows of positive weight, so the maximiser
-    # is not unique off them; the fit is the least-norm one (in units of
-    # each column's spread) with a constant variance reg_variance, which
-    # does not depend on how rows are weighted or repeated. Before, 0 of
-    # these 20 data sets agreed to the check's precision at every row.
+    # is not unique off them; the fit is the least-norm one with a constant
+    # variance reg_variance, which does not depend on how rows are weighted
+    # or repeated. Before, 0 of these 20 data sets agreed to the check's
+    # precision at every row.
     container = scipy.sparse.csr_matrix if sparse else np.asarray
     for seed in range(20):
         rng = np.random.RandomState(seed)
@@ -627,14 +627,13 @@ def test_heteroscedastic_weights_equal_repeats_at_every_row_on_wide_data(sparse)
         )
         np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7, atol=1e-9)
 
-        # The truth: least squares of least norm on the centred, spread-scaled
-        # columns, in closed form; every variance is reg_variance.
+        # The truth: least squares of least norm on the centred columns, in
+        # closed form (numpy's lstsq); every variance is reg_variance.
         share = weight / weight.sum()
         mean = share @ X
-        spread = np.sqrt(share @ (X - mean) ** 2)
         root = np.sqrt(share)[:, np.newaxis]
-        design, target = (X - mean) / spread * root, (y - share @ y) * root[:, 0]
-        coef = np.linalg.lstsq(design, target, rcond=None)[0] / spread
+        design, target = (X - mean) * root, (y - share @ y) * root[:, 0]
+        coef = np.linalg.lstsq(design, target, rcond=None)[0]
         expected = X @ coef + share @ y - mean @ coef
         for model in (weighted, repeated):
             prediction, std = model.predict(X, return_std=True)

@@ -360,8 +360,8 @@ def test_least_squares_on_dependent_columns_is_the_minimum_norm_solution(shape, 
     # With a duplicated column, a float32 X once gave coefficients of 1e153
     # and NaN predictions (the jittered Cholesky factor stretched the null
     # direction). The minimiser is not unique: the fit is the one of least
-    # norm in units of each column's spread, which weighted least squares
-    # on the centred, spread-scaled columns gives in closed form.
+    # norm, which weighted least squares on the centred columns gives in
+    # closed form (numpy's lstsq).
     rng = np.random.default_rng(12)
     n, d = 28, 5
     X = rng.normal(size=(n, d))[rng.integers(0, n, size=n)] * 100.0  # repeated rows
@@ -379,10 +379,8 @@ def test_least_squares_on_dependent_columns_is_the_minimum_norm_solution(shape, 
     X = X.astype(float)
     share = weight / weight.sum()
     mean = share @ X
-    spread = np.sqrt(share @ (X - mean) ** 2)
     root = np.sqrt(share)[:, np.newaxis]
-    design, target = (X - mean) / spread * root, (y - share @ y) * root[:, 0]
-    scaled = np.linalg.lstsq(design, target, rcond=None)[0]
-    coef = scaled / spread
+    design, target = (X - mean) * root, (y - share @ y) * root[:, 0]
+    coef = np.linalg.lstsq(design, target, rcond=None)[0]
     np.testing.assert_allclose(model.coef_, coef, rtol=1e-6, atol=1e-8 * np.abs(coef).max())
     assert model.intercept_ == pytest.approx(share @ y - mean @ coef, rel=1e-6)

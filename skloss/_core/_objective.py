@@ -76,6 +76,8 @@ def _exact_value_kernel(block, coef, intercept, loss):
     """The block's weighted loss sum, with the raw output computed in float64."""
     raw = np.asarray(block.X @ coef, dtype=float)
     raw += intercept
+    if block.offset is not None:
+        raw += block.offset
     return (float(block.weight @ loss.loss(block.y, raw)),)
 
 
@@ -271,7 +273,7 @@ class QuadraticObjective(Objective):
         return value, self._gradient(coef, coef_gradient, -error)
 
 
-def _is_half_squared_error(loss):
+def is_half_squared_error(loss):
     """Whether the loss's own class (not a parent) declares it is ``1/2 ||z - y||^2``."""
     return bool(type(loss).__dict__.get("is_half_squared_error", False))
 
@@ -279,7 +281,7 @@ def _is_half_squared_error(loss):
 def make_objective(problem, loss):
     """The cheapest exact objective of this loss on this problem."""
     if (
-        _is_half_squared_error(loss)
+        is_half_squared_error(loss)
         and problem.linear_term is None
         and problem.data.weight_sum == 1.0
         and problem.n_features <= MAX_DENSE_FEATURES

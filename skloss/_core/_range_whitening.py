@@ -4,11 +4,11 @@ Squared error's Hessian is the Gram matrix of X plus alpha. When X has
 dependent columns (duplicated, or collinear to rounding) a Cholesky factor
 with jitter stretches the null directions by ``1 / sqrt(jitter)``: there the
 objective is flat up to rounding, and L-BFGS ran along them to coefficients
-of 1e150. Here ``W = T V`` with ``T`` zero on the null directions: the fit
-then stays in the range of the Hessian, and from a start there (zero) it
-reaches the minimum-norm minimiser, measured in units of each column's
-spread (the norm of ``D W``, ``D`` the root of the Hessian's diagonal), so
-the choice does not depend on the columns' units.
+of 1e150. Here ``W = T V`` with ``T`` zero on the null directions (found on
+the unit-diagonal Hessian, so whatever the columns' units), and the
+coefficients have their null part removed: the fit is the minimum-norm
+minimiser, what ``numpy.linalg.lstsq`` returns on the centred, weighted
+data, as the wide direct solve (:mod:`._kernel_ridge`) gives.
 """
 
 import numpy as np
@@ -24,18 +24,29 @@ RANK_TOLERANCE = 1e-12
 
 
 class RangeReparametrisation(Reparametrisation):
-    """:class:`Reparametrisation` with a singular ``T``: ``pack`` projects onto its range."""
+    """:class:`Reparametrisation` with a singular ``T``, and coefficients off its null space.
 
-    def __init__(self, transform, pseudo_inverse, shift, offset, n_outputs, fit_intercept):
+    ``W = (I - P) T V``, ``P`` the orthogonal projector onto the Hessian's
+    null space: moving ``W`` along a null direction (with the intercept
+    taking up its mean) leaves the objective unchanged, so ``P`` changes no
+    value or gradient, only which minimiser is returned, the one of least
+    norm. ``pack`` ignores the start's null part.
+    """
+
+    def __init__(
+        self, transform, pseudo_inverse, null_projector, shift, offset, n_outputs, fit_intercept
+    ):
         super().__init__(transform, shift, offset, n_outputs, fit_intercept)
-        self.pseudo_inverse = pseudo_inverse
+        self.pseudo_inverse, self.null_projector = pseudo_inverse, null_projector
+
+    def _apply(self, V):
+        coef = self.transform @ V
+        return coef - self.null_projector @ coef
 
     def pack(self, coef, intercept):
         coef = np.asarray(coef, dtype=float).reshape(self.n_features, self.n_outputs)
-        # The start's part off the range cannot move and carries no
-        # information: it is dropped, so the fit is the minimum-norm one.
         V = self.pseudo_inverse @ coef
-        coef = self.transform @ V
+        coef = self._apply(V)
         c = np.ravel(intercept) - self.offset + self.shift @ coef
         if not self.fit_intercept:
             c = np.zeros(self.n_outputs)
@@ -49,7 +60,8 @@ def whitening_reparametrisation(hessian, shift, offset, n_outputs, fit_intercept
     (:func:`~._parametrisation.inverse_cholesky_transpose`). Otherwise ``T =
     D^-1 U S^-1/2 U^T`` over the eigenvectors ``U`` of the unit-diagonal
     Hessian with eigenvalues ``S`` above :data:`RANK_TOLERANCE` (zero on the
-    others).
+    others, ``D`` the root of the Hessian's diagonal), with the null
+    directions' projector (:class:`RangeReparametrisation`).
     """
     diagonal = np.diag(hessian)
     # Unit diagonal, so that the rank test does not depend on the columns'
@@ -63,16 +75,26 @@ def whitening_reparametrisation(hessian, shift, offset, n_outputs, fit_intercept
         return Reparametrisation(
             inverse_cholesky_transpose(hessian), shift, offset, n_outputs, fit_intercept
         )
-    vectors, eigenvalues = range_basis
+    vectors, eigenvalues, null_vectors = range_basis
     transform = (vectors / np.sqrt(eigenvalues)) @ vectors.T / root[:, np.newaxis]
     pseudo_inverse = (vectors * np.sqrt(eigenvalues)) @ vectors.T * root
+    # The null space in X's units is D^-1 times the unit-diagonal one.
+    null_basis = scipy.linalg.orth(null_vectors / root[:, np.newaxis])
     return RangeReparametrisation(
-        transform, pseudo_inverse, shift, offset, n_outputs, fit_intercept
+        transform,
+        pseudo_inverse,
+        null_basis @ null_basis.T,
+        shift,
+        offset,
+        n_outputs,
+        fit_intercept,
     )
 
 
 def _numerical_range(correlation):
-    """Eigenvectors and eigenvalues above :data:`RANK_TOLERANCE`, or None if all are.
+    """Eigenvectors and eigenvalues above :data:`RANK_TOLERANCE`, the other eigenvectors.
+
+    None if every eigenvalue is above it.
 
     A pivoted Cholesky factorisation, a third of the cost of the
     eigenvectors, first tells whether any direction is near null.
@@ -84,4 +106,4 @@ def _numerical_range(correlation):
     kept = eigenvalues > RANK_TOLERANCE * eigenvalues[-1]
     if np.all(kept):
         return None
-    return vectors[:, kept], eigenvalues[kept]
+    return vectors[:, kept], eigenvalues[kept], vectors[:, ~kept]
