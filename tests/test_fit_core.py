@@ -374,7 +374,10 @@ def test_least_squares_on_dependent_columns_is_the_minimum_norm_solution(shape, 
     X = X.astype(dtype)
     y = X.astype(float) @ rng.normal(size=X.shape[1]) + rng.standard_t(3.0, size=n)
     fitted_X = {"dense": X, "csr": scipy.sparse.csr_matrix(X), "csc": scipy.sparse.csc_matrix(X)}
-    model = LinearGaussianRegressor(tol=1e-10).fit(fitted_X[X_format], y, sample_weight=weight)
+    with warnings.catch_warnings():
+        # Exactly dependent columns are no limitation: no warning.
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearGaussianRegressor(tol=1e-10).fit(fitted_X[X_format], y, sample_weight=weight)
 
     X = X.astype(float)
     share = weight / weight.sum()
@@ -384,3 +387,25 @@ def test_least_squares_on_dependent_columns_is_the_minimum_norm_solution(shape, 
     coef = np.linalg.lstsq(design, target, rcond=None)[0]
     np.testing.assert_allclose(model.coef_, coef, rtol=1e-6, atol=1e-8 * np.abs(coef).max())
     assert model.intercept_ == pytest.approx(share @ y - mean @ coef, rel=1e-6)
+
+
+@pytest.mark.parametrize("X_format", ["dense", "csr"])
+def test_columns_collinear_below_the_gram_resolution_are_left_out_with_a_warning(X_format):
+    # A float32 column -3 times another, each rounded to float32 on its own,
+    # is independent of it at 1e-8 only: least squares (numpy's lstsq on
+    # the same values) uses coefficients of order 1e8 along that direction
+    # and a lower objective, which the Gram matrix cannot resolve in float64.
+    # The fit leaves the direction out and says so.
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 2))
+    X = np.column_stack([x, -3.0 * x[:, 0]]).astype(np.float32)
+    y = X.astype(float) @ [1.0, 2.0, 0.0] + rng.normal(size=40)
+    design = np.column_stack([X.astype(float), np.ones(40)])
+    solution = np.linalg.lstsq(design, y, rcond=None)[0]
+    assert np.abs(solution).max() > 1e6  # the direction is there, at rounding level
+    fitted_X = X if X_format == "dense" else scipy.sparse.csr_matrix(X)
+    with pytest.warns(ConvergenceWarning, match="dependent to within about 1e-6"):
+        model = LinearGaussianRegressor().fit(fitted_X, y)
+    # What is left: least squares on the first two columns.
+    kept = np.linalg.lstsq(design[:, [0, 1, 3]], y, rcond=None)[0]
+    np.testing.assert_allclose(model.predict(fitted_X), design[:, [0, 1, 3]] @ kept, atol=1e-6)

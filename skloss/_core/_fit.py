@@ -145,6 +145,9 @@ def fit_linear_model(
             ConvergenceWarning,
             stacklevel=_caller_stacklevel(),
         )
+    limitation = objective.limitation()
+    if limitation is not None:
+        warnings.warn(limitation + ".", ConvergenceWarning, stacklevel=_caller_stacklevel())
     coef, intercept = objective.unpack(theta)
     return FitResult(
         coef=units.to_user(coef),

@@ -23,7 +23,8 @@ for a loss ``l``, in the optimizer's coordinates ``theta``
   loss if None. The non-smooth machinery evaluates the same problem under
   smoothed versions of the loss this way;
 - ``exact_value(theta)``: ``F`` under the objective's loss, by a pass over
-  the data in float64 (what a fit reports as its objective).
+  the data in float64 (what a fit reports as its objective);
+- ``limitation()``: what the fit cannot resolve, for a warning, or None.
 
 :class:`LinearObjective` evaluates any loss by a pass over the data source
 per evaluation; :class:`QuadraticObjective` evaluates exactly the half
@@ -41,12 +42,18 @@ from ._parametrisation import (
     Reparametrisation,
     general_parametrisation,
 )
-from ._range_whitening import whitening_reparametrisation
+from ._range_whitening import RangeReparametrisation, whitening_reparametrisation
 
 # Gradients in z above this are scaled down before float32 products: far
 # below float32's largest value (3.4e38, 2**128) so that sums over many rows
 # of X stay in range too, far above what any fit at a sensible point has.
 _FLOAT32_GRADIENT_LIMIT = 2.0**64
+
+# Directions left out of a least-squares fit that might explain more than
+# this share of the target's variance are reported: exactly dependent
+# columns leave below 1e-12, float32 roundings of collinear columns 1e-7 to
+# 1 (the estimate rests on eigenvalues at the Gram matrix's rounding).
+_UNRESOLVED_SHARE = 1e-8
 
 
 def _raw_output_kernel(block, coef, intercept):
@@ -113,6 +120,10 @@ class Objective:
 
     def pack(self, coef, intercept):
         return self.parametrisation.pack(coef, intercept)
+
+    def limitation(self):
+        """What the fit cannot resolve, as a sentence for a warning, or None."""
+        return None
 
     def unpack(self, theta):
         return self.parametrisation.unpack(theta)
@@ -243,6 +254,20 @@ class QuadraticObjective(Objective):
                 fit_intercept,
             )
         self._mean, self._y_mean = mean, y_mean
+
+    def limitation(self):
+        if not isinstance(self.parametrisation, RangeReparametrisation):
+            return None
+        share = self.parametrisation.unresolved_share(self.cross, self.y_variance)
+        if share <= _UNRESOLVED_SHARE:
+            return None
+        return (
+            "X has columns dependent to within about 1e-6 of their spread, which the "
+            "Gram matrix cannot resolve in float64, and the target varies along them "
+            f"(they might explain up to {min(share, 1.0):.1e} of its variance): they were "
+            "left out (the minimum-norm fit on the others). Remove or combine nearly "
+            "collinear columns, or use float64 X if they are float32 roundings"
+        )
 
     def _check_loss(self, loss):
         if loss is not None and loss is not self.loss:

@@ -21,23 +21,47 @@ from ._parametrisation import Reparametrisation, inverse_cholesky_transpose
 # are columns collinear to about 1e-6 of their spread, below what the
 # moments' rounding resolves in the objective.
 RANK_TOLERANCE = 1e-12
+# Null eigenvalues count as at least this in the share the left-out
+# directions might explain: exactly dependent columns leave squared
+# projections of about 1e-32 (a share below 1e-12), float32 roundings of
+# collinear columns about 1e-17 next to eigenvalues of +-1e-16 (a share near 1).
+_EIGENVALUE_FLOOR = 1e-20
 
 
 class RangeReparametrisation(Reparametrisation):
     """:class:`Reparametrisation` with a singular ``T``, and coefficients off its null space.
 
     ``W = (I - P) T V``, ``P`` the orthogonal projector onto the Hessian's
-    null space: moving ``W`` along a null direction (with the intercept
-    taking up its mean) leaves the objective unchanged, so ``P`` changes no
-    value or gradient, only which minimiser is returned, the one of least
-    norm. ``pack`` ignores the start's null part.
+    null space (``D^-1`` times the unit-diagonal one): moving ``W`` along a
+    null direction (with the intercept taking up its mean) leaves the
+    objective unchanged, so ``P`` changes no value or gradient, only which
+    minimiser is returned, the one of least norm. ``pack`` ignores the start's null part.
     """
 
     def __init__(
-        self, transform, pseudo_inverse, null_projector, shift, offset, n_outputs, fit_intercept
+        self, transform, pseudo_inverse, null_space, shift, offset, n_outputs, fit_intercept
     ):
         super().__init__(transform, shift, offset, n_outputs, fit_intercept)
-        self.pseudo_inverse, self.null_projector = pseudo_inverse, null_projector
+        self.pseudo_inverse = pseudo_inverse
+        # Unit-diagonal null eigenvectors, their eigenvalues, the column scales.
+        self.null_vectors, self.null_eigenvalues, self.root = null_space
+        null_basis = scipy.linalg.orth(self.null_vectors / self.root[:, np.newaxis])
+        self.null_projector = null_basis @ null_basis.T
+
+    def unresolved_share(self, cross, y_variance):
+        """How much of the target's variance the left-out directions might explain.
+
+        Along a unit-diagonal null direction ``u`` with eigenvalue ``s``, least
+        squares could lower the mean loss by ``(u . D^-1 c)^2 / (2 s)``, ``c``
+        the covariance of X with y: next to nothing when the columns are
+        dependent exactly (then both are rounding), much when they are
+        independent only below the Gram matrix's resolution (where ``s`` is
+        rounding, even negative: hence a floor).
+        """
+        floor = _EIGENVALUE_FLOOR
+        projections = self.null_vectors.T @ (cross / self.root[:, np.newaxis])
+        eigenvalues = np.maximum(self.null_eigenvalues, floor)[:, np.newaxis]
+        return float(np.sum(projections**2 / eigenvalues)) / max(y_variance, 1e-300)
 
     def _apply(self, V):
         coef = self.transform @ V
@@ -75,15 +99,13 @@ def whitening_reparametrisation(hessian, shift, offset, n_outputs, fit_intercept
         return Reparametrisation(
             inverse_cholesky_transpose(hessian), shift, offset, n_outputs, fit_intercept
         )
-    vectors, eigenvalues, null_vectors = range_basis
+    vectors, eigenvalues, null_vectors, null_eigenvalues = range_basis
     transform = (vectors / np.sqrt(eigenvalues)) @ vectors.T / root[:, np.newaxis]
     pseudo_inverse = (vectors * np.sqrt(eigenvalues)) @ vectors.T * root
-    # The null space in X's units is D^-1 times the unit-diagonal one.
-    null_basis = scipy.linalg.orth(null_vectors / root[:, np.newaxis])
     return RangeReparametrisation(
         transform,
         pseudo_inverse,
-        null_basis @ null_basis.T,
+        (null_vectors, null_eigenvalues, root),
         shift,
         offset,
         n_outputs,
@@ -92,7 +114,7 @@ def whitening_reparametrisation(hessian, shift, offset, n_outputs, fit_intercept
 
 
 def _numerical_range(correlation):
-    """Eigenvectors and eigenvalues above :data:`RANK_TOLERANCE`, the other eigenvectors.
+    """Eigenvectors and eigenvalues above :data:`RANK_TOLERANCE`, then the others.
 
     None if every eigenvalue is above it.
 
@@ -106,4 +128,4 @@ def _numerical_range(correlation):
     kept = eigenvalues > RANK_TOLERANCE * eigenvalues[-1]
     if np.all(kept):
         return None
-    return vectors[:, kept], eigenvalues[kept], vectors[:, ~kept]
+    return vectors[:, kept], eigenvalues[kept], vectors[:, ~kept], eigenvalues[~kept]
