@@ -64,11 +64,12 @@ def _heavy_tailed_regression(n_samples, n_features, seed=0):
 
 
 def _defaults_cases(scale):
-    """Both libraries at their default tol and max_iter on well-conditioned dense data.
+    """Both libraries at their default tol and max_iter on well-conditioned data.
 
     LogisticRegression() as it comes (C=1) against skloss at the equivalent
     alpha = 1 / n_samples, also at its defaults: what most users run. Tall
-    (200,000 x 100) and wide (20,000 x 2,000); the fast mode keeps at least
+    (200,000 x 100) and wide (20,000 x 2,000) dense X, and sparse X
+    (:func:`_sparse_defaults_cases`); the fast mode keeps at least
     ten samples per feature so that the problem stays well determined.
     """
     cases = []
@@ -103,7 +104,29 @@ def _defaults_cases(scale):
                     note="defaults: max_iter and tol of each library",
                 )
             )
-    return cases
+    return cases + _sparse_defaults_cases(scale)
+
+
+def _sparse_defaults_cases(scale):
+    """Binary CSR at 1% density, both libraries at their defaults: 500 to 10,000 features.
+
+    From a few stored values a row, where the per-row work (the loss)
+    dominates a pass, to a hundred, where the products do.
+    """
+    n_samples = max(2_000, int(200_000 * scale))
+    alpha = 1.0 / n_samples
+    widths = sorted({max(50, int(n_features * scale)) for n_features in (500, 2_000, 10_000)})
+    return [
+        Case(
+            f"7 binary sparse defaults {n_samples}x{n_features}",
+            lambda n_features=n_features: _sparse_classification(n_samples, n_features, 2),
+            lambda: SigmoidClassifier(alpha=alpha),
+            [Peer("LogisticRegression() defaults", LogisticRegression)],
+            lambda m, X, y: objectives.binary_log_loss(m, X, y, alpha),
+            note="defaults: max_iter and tol of each library",
+        )
+        for n_features in widths
+    ]
 
 
 def all_cases(scale=1.0, tol=1e-8, repeats=3):

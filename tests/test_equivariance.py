@@ -168,7 +168,8 @@ def test_unpenalised_mixture_does_not_depend_on_the_units_of_a_column(units):
     # samples) and from the same deterministic start, the fitted mixture is
     # the same function of x whatever the units of a column: the same
     # predictive mean and log-density. Its objective is flat to rounding
-    # near the maximum, which leaves the parameters known to about 1e-7.
+    # near the maximum, which leaves the parameters known to about 1e-7
+    # (predictions here agree to 2e-7 of their range).
     X_, y_ = _two_separated_modes()
     model = MixtureDensityRegressor(n_components=2, alpha=0.0, tol=1e-8, random_state=0)
     expected = _fit_quietly(clone(model), X_, y_)
@@ -178,7 +179,7 @@ def test_unpenalised_mixture_does_not_depend_on_the_units_of_a_column(units):
     assert fitted.objective_ == pytest.approx(expected.objective_, rel=1e-12)
     mean = expected.predict(X_)
     # The predictive mean crosses zero between the modes: compare in y's units.
-    np.testing.assert_allclose(fitted.predict(scaled), mean, atol=1e-7 * np.abs(mean).max())
+    np.testing.assert_allclose(fitted.predict(scaled), mean, atol=1e-6 * np.abs(mean).max())
     np.testing.assert_allclose(
         fitted.log_likelihood(scaled, y_), expected.log_likelihood(X_, y_), atol=1e-5
     )

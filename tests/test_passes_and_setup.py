@@ -1,15 +1,18 @@
-"""Threaded passes over X, the fused loss path, one-pass moments, the preconditioner choice."""
+"""Threaded passes over X and their thread limits, the fused loss path, moments, memory."""
 
+import os
+import threading
 import tracemalloc
 
 import numpy as np
 import pytest
 import scipy.sparse
 from scipy.special import expit, log_expit
+from threadpoolctl import threadpool_limits
 
 from skloss import SigmoidClassifier
-from skloss._core import _blocks, column_moments
-from skloss._core._blocks import row_blocks, split_evenly
+from skloss._core import _blocks, _objective, column_moments
+from skloss._core._blocks import available_threads, row_blocks, split_evenly
 from skloss._core._objective import LinearObjective
 from skloss._core._parametrisation import Reparametrisation, choose_preconditioner
 from skloss._core._problem import make_problem
@@ -134,6 +137,94 @@ def test_sparse_fit_with_thousands_of_features_needs_no_dense_square_matrix(monk
     tracemalloc.start()
     try:
         SigmoidClassifier(alpha=1e-4).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * (X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
+
+
+def _recording_threads(monkeypatch):
+    """The set of threads the evaluation kernel runs on, filled as passes run."""
+    threads = set()
+    kernel = _objective._value_and_gradient_kernel
+
+    def recording(block, *params):
+        threads.add(threading.get_ident())
+        return kernel(block, *params)
+
+    monkeypatch.setattr(_objective, "_value_and_gradient_kernel", recording)
+    return threads
+
+
+@pytest.mark.parametrize("equal_weights", [True, False])
+@pytest.mark.parametrize("n_threads", ["1", "2", "3"])
+def test_threaded_sparse_evaluation_matches_dense_numpy(n_threads, equal_weights, monkeypatch):
+    # CSR row blocks on several threads add up to the objective computed
+    # on the dense array by numpy; equal weights are held as one number.
+    monkeypatch.setattr(_blocks, "_MIN_THREADED_VALUES", 0)
+    monkeypatch.setattr(_blocks, "_MAX_SPARSE_BLOCK_ROWS", 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", n_threads)
+    threads = _recording_threads(monkeypatch)
+    n, d = 2000, 40
+    X = scipy.sparse.random(n, d, density=0.05, format="csr", random_state=5)
+    X.data = RNG.normal(size=X.nnz)
+    y = (RNG.random(n) < 0.4).astype(float)
+    weight = np.full(n, 2.5) if equal_weights else RNG.uniform(0.0, 2.0, n)
+    alpha, coef, intercept = 0.05, RNG.normal(size=(d, 1)), np.array([-0.2])
+    problem = make_problem(X, y[:, None], weight, alpha, True)
+    assert len(problem.data.blocks()) >= 2 * int(n_threads)
+    identity = Reparametrisation(np.ones(d), np.zeros(d), np.zeros(1), 1, True)
+    objective = LinearObjective(problem, BernoulliLogLoss(), identity)
+    value, gradient = objective.value_and_gradient(objective.pack(coef, intercept))
+
+    dense = X.toarray()
+    z = dense @ coef[:, 0] + intercept[0]
+    share = weight / weight.sum()
+    penalty = alpha / 2 * float(coef[:, 0] @ coef[:, 0])
+    expected = share @ (-y * log_expit(z) - (1 - y) * log_expit(-z)) + penalty
+    residual = share * (expit(z) - y)
+    expected_gradient = np.append(dense.T @ residual + alpha * coef[:, 0], residual.sum())
+    assert value == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-10, atol=1e-14)
+    # The pool may run two runs on one of its threads, but not on the caller's.
+    assert (len(threads) > 1) == (n_threads != "1")
+
+
+@pytest.mark.parametrize("user_api", [None, "openmp"])
+def test_passes_keep_to_threadpoolctl_limits(user_api, monkeypatch):
+    # A large sparse pass that would run on four threads runs on the
+    # caller's alone under threadpool_limits(1), as scikit-learn's loops do.
+    monkeypatch.setattr(_blocks, "_MIN_THREADED_VALUES", 0)
+    monkeypatch.setattr(_blocks, "_MAX_SPARSE_BLOCK_ROWS", 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    threads = _recording_threads(monkeypatch)
+    X = scipy.sparse.random(2000, 40, density=0.05, format="csr", random_state=6)
+    y = (np.asarray(X.sum(axis=1)).ravel() > 0.5).astype(int)
+    with threadpool_limits(limits=1, user_api=user_api):
+        assert available_threads() == 1
+        SigmoidClassifier().fit(X, y)
+    assert threads == {threading.get_ident()}
+    if _blocks.threadpool_controller().select(user_api="openmp").lib_controllers:
+        # Outside the limit the same pass spreads over the threads again.
+        SigmoidClassifier().fit(X, y)
+        assert len(threads) > 1
+
+
+def test_sparse_fit_at_five_values_a_row_takes_under_half_of_X_in_memory(monkeypatch):
+    # 500 features at 1% density: each per-sample float64 array is an
+    # eighth of X. Blocks as many rows relative to X as at 200,000 rows.
+    monkeypatch.setattr(_blocks, "_MAX_SPARSE_BLOCK_ROWS", 2**12)
+    X = scipy.sparse.random(50_000, 500, density=0.01, format="csr", random_state=7)
+    X.data = RNG.normal(size=X.nnz)
+    y = (X @ RNG.normal(size=500) + RNG.logistic(size=50_000) > 0).astype(int)
+    # Warm up: a first fit's one-time caches (imports, thread pool) are not
+    # the fit's memory, and at this size would be a tenth of X.
+    SigmoidClassifier().fit(X[:1000], y[:1000])
+    tracemalloc.start()
+    try:
+        SigmoidClassifier(alpha=1 / 50_000).fit(X, y)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse
+from threadpoolctl import ThreadpoolController
 
 # Target size of one block of rows of dense X (bytes): a core's L2 cache here,
 # so X_b.T @ G reads the block from cache (0.5 to 4 MB timed the same on
@@ -36,9 +37,20 @@ _MIN_THREADED_VALUES = 2**20
 # Stored values per sparse block: enough that scipy's per-call overhead is
 # small, and for row blocks at least this many per feature, because each
 # block also writes a dense n_features x n_outputs partial gradient (chosen
-# by timing 16 to 512 blocks on the sparse benchmark cases).
+# by timing 16 to 512 blocks on the sparse benchmark cases; at 10,000
+# features, 100 per feature (20 blocks) evaluated 10% faster than 32 (62)).
 _MIN_SPARSE_BLOCK_VALUES = 2**18
-_SPARSE_VALUES_PER_FEATURE = 32
+_SPARSE_VALUES_PER_FEATURE = 100
+# Most rows in a sparse block (unless a pass asks for larger blocks): each
+# evaluation holds a few float64 arrays per row of the blocks in flight, so
+# this bounds its extra memory by about 1 MB per output and thread, under
+# half of X's size even at 5 stored values per row; 2**14 to 2**17 rows
+# timed the same on 200,000 x 500 at 1% density.
+_MAX_SPARSE_BLOCK_ROWS = 2**14
+# What one row of a sparse block costs in a pass, in stored values: its
+# loss and weights (about 15 ns) against about 2.5 ns per stored value for
+# the two products (timed on the sparse benchmark cases).
+_SPARSE_ROW_VALUES = 6
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,9 @@ def row_blocks(X, min_block_values=0):
     if X.format != "csr":
         return [RowSlice(slice(0, n_samples), X, transposed(X))]
     # Each block also writes a dense n_features x n_outputs partial result.
-    bounds = outer_bounds(X, max(_SPARSE_VALUES_PER_FEATURE * n_features, min_block_values))
+    min_values = max(_SPARSE_VALUES_PER_FEATURE * n_features, min_block_values)
+    max_rows = None if min_block_values else _MAX_SPARSE_BLOCK_ROWS
+    bounds = outer_bounds(X, min_values, max_rows)
     blocks = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         block = outer_slice(X, a, b)
@@ -109,11 +123,13 @@ def transposed_times(block, gradient):
     return (gradient.T @ block.X).T
 
 
-def outer_bounds(X, min_values=0):
+def outer_bounds(X, min_values=0, max_rows=None):
     """Where to cut a CSR's rows or a CSC's columns into blocks of stored values.
 
     Blocks hold at least ``max(2**18, min_values)`` stored values, split at
-    equal numbers of stored values, not of rows or columns.
+    equal numbers of stored values, not of rows or columns; with
+    ``max_rows``, into enough blocks that on average they have at most that
+    many rows (or columns).
 
     Returns
     -------
@@ -121,6 +137,8 @@ def outer_bounds(X, min_values=0):
         Increasing bounds from 0 to the number of rows (CSR) or columns (CSC).
     """
     n_blocks = max(1, X.nnz // max(_MIN_SPARSE_BLOCK_VALUES, min_values))
+    if max_rows is not None:
+        n_blocks = max(n_blocks, -(-(X.indptr.size - 1) // max_rows))
     cuts = np.searchsorted(X.indptr, np.linspace(0, X.nnz, n_blocks + 1)[1:-1])
     bounds = np.unique(np.concatenate([[0], cuts, [X.indptr.size - 1]]))
     return [int(bound) for bound in bounds]
@@ -165,11 +183,20 @@ def transposed(X):
     return result
 
 
+@functools.cache
+def threadpool_controller():
+    """The process's threadpoolctl controller: the BLAS and OpenMP libraries loaded."""
+    return ThreadpoolController()
+
+
 def available_threads():
     """Threads a pass over X may use.
 
-    The CPUs this process may run on, capped by ``OMP_NUM_THREADS`` when it
-    is set, as scikit-learn's own parallel loops are.
+    The CPUs this process may run on, capped as scikit-learn's own parallel
+    (OpenMP) loops are: by ``OMP_NUM_THREADS`` when it is set, and by the
+    OpenMP limit in force, so ``threadpoolctl.threadpool_limits(1)`` makes
+    passes single-threaded. (The fit itself limits BLAS to one thread, so
+    BLAS limits say nothing here.)
     """
     try:
         n_cpus = len(os.sched_getaffinity(0))
@@ -178,13 +205,21 @@ def available_threads():
     limit = os.environ.get("OMP_NUM_THREADS", "")
     if limit.strip().isdigit() and int(limit) > 0:
         n_cpus = min(n_cpus, int(limit))
+    for library in threadpool_controller().select(user_api="openmp").lib_controllers:
+        n_cpus = min(n_cpus, library.num_threads or n_cpus)
     return max(1, n_cpus)
 
 
 def block_size(block):
-    """The entries (dense) or stored values (sparse) of X in a block."""
+    """The work of a pass over a block, in values of X.
+
+    Dense: its entries. Sparse: its stored values, plus the per-row work of
+    a pass (the loss), which outweighs them at a few values per row.
+    """
     X = block.X
-    return X.nnz if scipy.sparse.issparse(X) else X.size
+    if scipy.sparse.issparse(X):
+        return X.nnz + _SPARSE_ROW_VALUES * X.shape[0]
+    return X.size
 
 
 def split_evenly(blocks, n_parts):

@@ -4,7 +4,8 @@ import functools
 
 import numpy as np
 import scipy.optimize
-from threadpoolctl import ThreadpoolController
+
+from ._blocks import threadpool_controller
 
 # Function evaluations allowed per iteration: a line search usually takes
 # one or two; the cap only ends runs whose line searches keep failing.
@@ -174,11 +175,6 @@ def lbfgs(function, theta, max_iter, tol, bounds=None):
     return theta, result.nit, converged, str(result.message), value
 
 
-@functools.cache
-def _threadpool_controller():
-    return ThreadpoolController()
-
-
 def with_single_threaded_blas(function):
     """``function`` run with BLAS on one thread (the setting is restored after).
 
@@ -191,7 +187,7 @@ def with_single_threaded_blas(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        with _threadpool_controller().limit(limits=1, user_api="blas"):
+        with threadpool_controller().limit(limits=1, user_api="blas"):
             return function(*args, **kwargs)
 
     return wrapper

@@ -74,8 +74,16 @@ class TargetUnits:
         return alpha * self.scale**2 / self.factor
 
     def to_fitted(self, values):
-        """Target or raw outputs (or coefficients) in the fitted units, or None."""
-        return None if values is None else values / self.scale
+        """Target or raw outputs (or coefficients) in the fitted units, or None.
+
+        In unchanged units, float ``values`` themselves (the core never
+        writes to them): a copy of y would be a per-sample array more per fit.
+        """
+        if values is None:
+            return None
+        if self.scale == 1.0 and isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            return values
+        return values / self.scale
 
     def bounds(self, coef_bounds):
         """Coefficient bounds ``(lower, upper)`` (each None or an array) in the fitted units."""
