@@ -20,14 +20,11 @@ N_SAMPLES, N_FEATURES = 2000, 300
 
 
 def _correlated_classification(n_classes=2):
-    X, y = make_classification(
-        n_samples=N_SAMPLES,
-        n_features=N_FEATURES,
-        n_informative=N_FEATURES // 2,
-        n_classes=n_classes,
-        random_state=0,
-    )
-    mixing = np.eye(N_FEATURES) + 0.9 * RNG.normal(size=(N_FEATURES, N_FEATURES)) / 17.3
+    shape = {"n_samples": N_SAMPLES, "n_features": N_FEATURES}
+    X, y = make_classification(**shape, n_informative=30, n_classes=n_classes, random_state=0)
+    # Mixing the features correlates them: column scales cannot undo that.
+    noise = RNG.normal(size=(N_FEATURES, N_FEATURES))
+    mixing = np.eye(N_FEATURES) + 0.9 * noise / np.sqrt(N_FEATURES)
     return X @ mixing, y
 
 
