@@ -130,3 +130,14 @@ def test_slow_means_the_gradient_rate_needs_more_iterations_than_whitening_costs
     assert not is_slow(1.0, 0.1, 10, 1e-4, cost=40)
     assert is_slow(1.0, 1.0, 10, 1e-4, cost=1000)  # no progress at all
     assert not is_slow(1.0, 1e-5, 10, 1e-4, cost=1)  # the gradient test is met
+
+
+def test_no_whitening_when_no_iterations_are_left():
+    def stalled(theta):
+        return 1.0, np.ones_like(theta)
+
+    theta = np.zeros(3)
+    for max_iter, expected in ((3, [False, True]), (2, [False, False])):
+        watch = _late_whitening._ProgressWatch(stalled, 2, 1e-4, max_iter)
+        watch.evaluate(theta)
+        assert [watch.interrupt(theta, stalled(theta)[1]) for _ in range(2)] == expected

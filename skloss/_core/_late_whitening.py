@@ -65,8 +65,8 @@ def is_slow(first, last, n_iter, tol, cost):
 class _ProgressWatch:
     """Wraps an objective for L-BFGS; its ``interrupt`` hook stops a run when progress is slow."""
 
-    def __init__(self, function, budget, tol):
-        self.function, self.budget, self.tol = function, budget, tol
+    def __init__(self, function, budget, tol, max_iter):
+        self.function, self.budget, self.tol, self.max_iter = function, budget, tol, max_iter
         self.window_gradient, self.start_value = None, None
         self.n_iter, self.slow = 0, False
 
@@ -79,7 +79,8 @@ class _ProgressWatch:
 
     def interrupt(self, theta, gradient):
         self.n_iter += 1
-        if self.n_iter % self.budget == 0:
+        # Whitening with no iterations left to use it would be wasted.
+        if self.n_iter % self.budget == 0 and self.n_iter < self.max_iter:
             last = float(np.max(np.abs(gradient), initial=0.0))
             self.slow = is_slow(self.window_gradient, last, self.budget, self.tol, self.budget)
             self.window_gradient = last
@@ -99,7 +100,7 @@ def minimise_smooth(objective, theta, max_iter, tol, bounds=None):
     budget = watch_budget(objective)
     if budget is None or budget >= max_iter:
         return objective, *lbfgs(objective.value_and_gradient, theta, max_iter, tol, bounds)
-    watch = _ProgressWatch(objective.value_and_gradient, budget, tol)
+    watch = _ProgressWatch(objective.value_and_gradient, budget, tol, max_iter)
     result = lbfgs(watch.evaluate, theta, max_iter, tol, bounds, interrupt=watch.interrupt)
     if not watch.slow:
         return objective, *result
