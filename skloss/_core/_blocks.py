@@ -94,15 +94,14 @@ def times(block, coef):
     Losses over several outputs reduce across them (softmax): with each
     output's column contiguous, that is an elementwise operation over rows,
     several times faster than reducing short rows. Dense blocks multiply as
-    ``(W^T X_b^T)^T``, which BLAS also computes faster for a few outputs,
-    and one output as a matrix-vector product (a third faster in float32
-    than a matrix product with one column).
+    ``(W^T X_b^T)^T``, which BLAS also computes faster for a few outputs.
+    One output is multiplied the same way, not by a matrix-vector product:
+    that was a third faster in float32, but once (in a property test, not
+    reproducible alone) it raised an "invalid value" warning on finite data.
     """
     coef = coef.astype(block.X.dtype, copy=False)
     if scipy.sparse.issparse(block.X):
         return np.asfortranarray(block.X @ coef)
-    if coef.shape[1] == 1:
-        return (block.X @ coef[:, 0])[:, np.newaxis]
     return (coef.T @ block.XT).T
 
 
@@ -111,8 +110,6 @@ def transposed_times(block, gradient):
     gradient = gradient.astype(block.X.dtype, copy=False)
     if scipy.sparse.issparse(block.X):
         return block.XT @ gradient
-    if gradient.shape[1] == 1:
-        return (block.XT @ gradient[:, 0])[:, np.newaxis]
     return (gradient.T @ block.X).T
 
 
