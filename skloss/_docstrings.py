@@ -20,6 +20,16 @@ _REGRESSION_OBJECTIVE = r"""
     and the unpenalised intercept :math:`b`, with :math:`s_i` the sample
     weights and :math:`o_i` the offsets given to ``fit`` (zero by default)."""
 
+_WIDE_SQUARED_ERROR = r"""With squared error and fewer samples than features (up to 4,096
+    samples, X in memory, ``positive=False``) the fit is not iterated: the
+    coefficients are solved for exactly through the :math:`n \times n`
+    matrix of the weighted, centred samples, so ``tol`` and ``max_iter`` do
+    not apply and ``n_iter_`` is 1. At ``alpha=0`` this is the minimum-norm
+    least-squares solution, what ``numpy.linalg.lstsq`` returns on the
+    centred data (rows scaled by the square roots of the weights), with
+    directions of X whose singular values are below about 1e-7 of the
+    largest counted as absent."""
+
 _POSITIVE_PARAMETER = r"""positive : bool, default=False
         Constrain the coefficients :math:`W` to be non-negative (the
         intercept stays free), as ``positive=True`` in scikit-learn's
@@ -116,6 +126,7 @@ _FRAGMENTS = {
     "tol_parameter": _TOL_PARAMETER,
     "regression_objective": _REGRESSION_OBJECTIVE,
     "positive_parameter": _POSITIVE_PARAMETER,
+    "wide_squared_error": _WIDE_SQUARED_ERROR,
     "classifier_objective": _CLASSIFIER_OBJECTIVE,
     "classifier_parameters": _CLASSIFIER_PARAMETERS,
     "distributional_parameters": _DISTRIBUTIONAL_PARAMETERS,

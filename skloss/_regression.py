@@ -209,7 +209,8 @@ class LinearRegressor(_LinearRegressorBase):
         a :class:`~skloss.losses.Huber` with the absolute ``delta`` used).
     n_iter_ : int
         Number of L-BFGS iterations run (for ``"huber"``, over the pilot fit
-        that estimates the residuals' scale and the final fit).
+        that estimates the residuals' scale and the final fit); 1 for a wide
+        squared-error fit, which is solved directly (see Notes).
     objective_ : float
         Value of the objective at the fitted coefficients.
     n_features_in_ : int
@@ -230,6 +231,8 @@ class LinearRegressor(_LinearRegressorBase):
     Non-smooth losses (absolute error, pinball) are fitted by smoothing
     continuation and an exact finishing step; see
     :class:`~skloss.losses.AbsoluteError`.
+
+    {% wide_squared_error %}
 
     ``loss="huber"`` is fitted in units of a robust scale of y (so the
     tolerance is relative to it), first with ``delta`` at 1.345 of that
@@ -326,6 +329,8 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     intercept_ : float or ndarray of shape (n_outputs,)
     loss_ : SquaredError
     n_iter_ : int
+        Number of L-BFGS iterations run; 1 for a wide fit, which is solved
+        directly (see Notes).
     objective_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -334,6 +339,10 @@ class LinearGaussianRegressor(_LinearRegressorBase):
     --------
     MedianRegressor : The conditional median instead of the mean.
     LinearRegressor : Any regression loss.
+
+    Notes
+    -----
+    {% wide_squared_error %}
 
     Examples
     --------

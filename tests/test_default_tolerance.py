@@ -3,7 +3,10 @@
 Truth: ``LogisticRegression`` at ``tol=1e-12`` on the same penalised
 objective (``C = 1 / (alpha * sum of weights)``), over shapes, weights,
 sparsity, class separation and ``alpha`` down to 1e-8, where the optimum is
-often orders of magnitude below the starting objective.
+often orders of magnitude below the starting objective; and for wide
+(n < d) squared-error problems ``Ridge(solver="svd")`` with
+``alpha * sum of weights``, over shapes, weights, sparsity, float32,
+correlated and badly scaled columns and ``alpha`` down to 1e-8.
 """
 
 import numpy as np
@@ -11,9 +14,9 @@ import scipy.sparse
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import logsumexp
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 
-from skloss import SigmoidClassifier, SoftmaxClassifier
+from skloss import LinearGaussianRegressor, SigmoidClassifier, SoftmaxClassifier
 
 PROBLEMS = st.fixed_dictionaries(
     {
@@ -89,4 +92,55 @@ def test_default_tol_objective_within_1e_6_of_scikit_learn(problem):
     reference.fit(X, y, sample_weight=weight)
     ours = _objective(X, y, weight, model.coef_, model.intercept_, alpha)
     theirs = _objective(X, y, weight, reference.coef_, reference.intercept_, alpha)
+    assert ours - theirs <= 1e-6 * abs(theirs)
+
+
+WIDE_RIDGE_PROBLEMS = st.fixed_dictionaries(
+    {
+        "n": st.integers(2, 40),
+        "extra_features": st.integers(1, 120),
+        "alpha_exponent": st.floats(-8.0, 1.0),
+        "seed": st.integers(0, 2**16),
+        **{flag: st.booleans() for flag in ("fit_intercept", "weighted", "sparse", "float32")},
+    }
+)
+
+
+def _wide_ridge_problem(problem):
+    """Correlated columns on scales 0.1 to 10 around means up to 3, y of unit scale."""
+    rng = np.random.default_rng(problem["seed"])
+    n = problem["n"]
+    d = n + problem["extra_features"]
+    X = rng.normal(size=(n, d)) @ (np.eye(d) + rng.normal(size=(d, d)) / np.sqrt(d))
+    X = X * 10.0 ** rng.uniform(-1.0, 1.0, size=d) + rng.normal(scale=3.0, size=d)
+    if problem["sparse"]:
+        X[rng.random((n, d)) < 0.5] = 0.0
+    if problem["float32"]:
+        X = X.astype(np.float32)
+    y = X @ rng.normal(size=d) / np.sqrt(d * np.mean(X.astype(float) ** 2))
+    y = y + rng.normal(scale=0.3, size=n)
+    weight = rng.uniform(0.2, 3.0, size=n) if problem["weighted"] else np.ones(n)
+    return X, y, weight, 10.0 ** problem["alpha_exponent"]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(WIDE_RIDGE_PROBLEMS)
+def test_default_tol_wide_ridge_objective_within_1e_6_of_scikit_learn(problem):
+    X, y, weight, alpha = _wide_ridge_problem(problem)
+    fit_intercept = problem["fit_intercept"]
+    fitted_X = scipy.sparse.csr_matrix(X) if problem["sparse"] else X
+    model = LinearGaussianRegressor(alpha=alpha, fit_intercept=fit_intercept)
+    model.fit(fitted_X, y, sample_weight=weight)
+    X = X.astype(float)
+    reference = Ridge(alpha=alpha * weight.sum(), fit_intercept=fit_intercept, solver="svd")
+    reference.fit(X, y, sample_weight=weight)
+
+    def objective(coef, intercept):
+        residual = y - X @ coef - intercept
+        return weight @ residual**2 / (2 * weight.sum()) + 0.5 * alpha * coef @ coef
+
+    ours, theirs = (
+        objective(model.coef_, model.intercept_),
+        objective(reference.coef_, reference.intercept_),
+    )
     assert ours - theirs <= 1e-6 * abs(theirs)

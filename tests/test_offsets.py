@@ -93,6 +93,8 @@ def test_offset_of_a_location_loss_equals_fitting_y_minus_offset(make, sparse):
     with_offset = make().fit(X, y, offset=offset)
     shifted = make().fit(X, y - offset)
     assert np.max(np.abs(_parameters(with_offset) - _parameters(shifted))) < 1e-6
+    # objective_ is the objective with the offsets, the one the fit of y - o reports.
+    assert with_offset.objective_ == pytest.approx(shifted.objective_, rel=1e-9)
     predicted = with_offset.predict(X, offset=offset)
     assert np.max(np.abs(predicted - (shifted.predict(X) + offset))) < 1e-5
 

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._kernel_ridge import kernel_ridge_solution, solves_directly
 from ._late_whitening import minimise_smooth
 from ._lbfgs import with_single_threaded_blas
 from ._nonsmooth import minimise_non_smooth
-from ._objective import LinearObjective, make_objective
+from ._objective import LinearObjective, is_half_squared_error, make_objective
+from ._parametrisation import Reparametrisation
 from ._problem import make_problem
 from ._start import starting_intercept
 from ._units import TargetUnits
@@ -103,6 +105,10 @@ def fit_linear_model(
         units.to_fitted(offset),
         units.bounds(coef_bounds),
     )
+    if solves_directly(problem, is_half_squared_error(loss)):
+        solution = kernel_ridge_solution(problem)
+        if solution is not None:
+            return _direct_result(problem, loss, units, *solution)
     objective = make_objective(problem, loss)
     if coef_init is None:
         coef_init = np.zeros((problem.n_features, problem.n_outputs))
@@ -147,5 +153,24 @@ def fit_linear_model(
         coef=units.to_user(coef),
         intercept=units.to_user(intercept),
         n_iter=n_iter,
+        objective=units.factor * value,
+    )
+
+
+def _direct_result(problem, loss, units, coef, intercept):
+    """The result of a direct solve: one iteration, its objective by a float64 pass."""
+    identity = Reparametrisation(
+        np.ones(problem.n_features),
+        np.zeros(problem.n_features),
+        np.zeros(problem.n_outputs),
+        problem.n_outputs,
+        problem.fit_intercept,
+    )
+    objective = LinearObjective(problem, loss, identity)
+    value = objective.exact_value(objective.pack(coef, intercept))
+    return FitResult(
+        coef=units.to_user(coef),
+        intercept=units.to_user(intercept),
+        n_iter=1,
         objective=units.factor * value,
     )

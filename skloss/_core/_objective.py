@@ -71,6 +71,8 @@ def _exact_value_kernel(block, coef, intercept, loss):
     """The block's weighted loss sum, with the raw output computed in float64."""
     raw = np.asarray(block.X @ coef, dtype=float)
     raw += intercept
+    if block.offset is not None:
+        raw += block.offset
     return (float(block.weight @ loss.loss(block.y, raw)),)
 
 
@@ -249,7 +251,7 @@ def _preconditioner(hessian, bounded):
     return 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
 
 
-def _is_half_squared_error(loss):
+def is_half_squared_error(loss):
     """Whether the loss's own class (not a parent) declares it is ``1/2 ||z - y||^2``."""
     return bool(type(loss).__dict__.get("is_half_squared_error", False))
 
@@ -257,7 +259,7 @@ def _is_half_squared_error(loss):
 def make_objective(problem, loss):
     """The cheapest exact objective of this loss on this problem."""
     if (
-        _is_half_squared_error(loss)
+        is_half_squared_error(loss)
         and problem.linear_term is None
         and problem.data.weight_sum == 1.0
         and problem.n_features <= MAX_DENSE_FEATURES
