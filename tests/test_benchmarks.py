@@ -2,8 +2,12 @@
 
 import io
 
+import numpy as np
+import pytest
+from scipy.special import expit, softmax
 from threadpoolctl import threadpool_info
 
+from benchmarks import per_evaluation
 from benchmarks.run import HEADER, run
 from skloss._fair_timing import THREAD_SETTINGS, thread_setting
 
@@ -54,3 +58,27 @@ def test_thread_setting_limits_blas_for_the_peer_and_restores_it():
     with thread_setting("1 thread"):
         assert all(n == 1 for n in blas_threads())
     assert blas_threads() == before
+
+
+def test_per_evaluation_benchmark_times_every_case_against_the_floor():
+    out = io.StringIO()
+    rows = per_evaluation.run(scale=0.01, repeats=1, settings=("1 thread",), out=out)
+    # Two shapes, binary and 10-class, float64 and float32.
+    assert len(rows) == 8
+    assert {row[0].split()[-1] for row in rows} == {"float64", "float32"}
+    for row in rows:
+        assert row[1] == "1 thread"
+        skloss_ms, floor_ms, ratio, cpu = map(float, row[2:])
+        assert skloss_ms > 0 and floor_ms > 0 and ratio > 0 and cpu > 0
+    assert "Load average" in out.getvalue()
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_the_floor_is_the_gradient_of_the_log_loss(n_outputs):
+    rng = np.random.default_rng(0)
+    X, W = rng.normal(size=(5000, 6)), rng.normal(size=(6, n_outputs))
+    Y = np.eye(n_outputs)[rng.integers(0, n_outputs, 5000)] if n_outputs > 1 else None
+    Y = (rng.random((5000, 1)) < 0.5).astype(float) if Y is None else Y
+    Z = X @ W
+    P = expit(Z) if n_outputs == 1 else softmax(Z, axis=1)
+    np.testing.assert_allclose(per_evaluation.fused_floor(X, Y, W), X.T @ (P - Y), rtol=1e-10)

@@ -7,7 +7,7 @@ import tracemalloc
 import numpy as np
 import pytest
 import scipy.sparse
-from scipy.special import expit, log_expit
+from scipy.special import expit, log_expit, logsumexp, softmax
 from threadpoolctl import threadpool_limits
 
 from skloss import SigmoidClassifier
@@ -229,3 +229,41 @@ def test_sparse_fit_at_five_values_a_row_takes_under_half_of_X_in_memory(monkeyp
     finally:
         tracemalloc.stop()
     assert peak < 0.5 * (X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 2, 4])
+def test_float32_evaluations_equal_the_float64_objective_to_float32_precision(
+    n_outputs, monkeypatch
+):
+    # One output multiplies by matrix-vector products, several by matrix
+    # products; both keep float32 X in float32 over many blocks.
+    monkeypatch.setattr(_blocks, "_DENSE_BLOCK_BYTES", 2**13)
+    n, d = 4000, 12
+    X = RNG.normal(size=(n, d)).astype(np.float32)
+    if n_outputs == 4:
+        loss, y = MultinoulliLogLoss(), np.eye(4)[RNG.integers(0, 4, n)]
+    else:
+        loss, y = BernoulliLogLoss(), (RNG.random((n, n_outputs)) < 0.4).astype(float)
+    weight = RNG.uniform(0.0, 2.0, n)
+    coef, intercept = RNG.normal(size=(d, n_outputs)), RNG.normal(size=n_outputs)
+    problem = make_problem(X, y, weight, 0.0, True)
+    assert len(problem.data.blocks()) > 10
+    identity = Reparametrisation(np.ones(d), np.zeros(d), np.zeros(n_outputs), n_outputs, True)
+    objective = LinearObjective(problem, loss, identity)
+    value, gradient = objective.value_and_gradient(objective.pack(coef, intercept))
+
+    # The closed forms in float64 on the same (float32) values of X.
+    z = X.astype(float) @ coef + intercept
+    share = weight / weight.sum()
+    if n_outputs == 4:
+        per_sample = logsumexp(z, axis=1) - np.sum(y * z, axis=1)
+        residual = softmax(z, axis=1) - y
+    else:
+        per_sample = np.sum(-y * log_expit(z) - (1 - y) * log_expit(-z), axis=1)
+        residual = expit(z) - y
+    residual *= share[:, None]
+    expected_gradient = np.concatenate([(X.astype(float).T @ residual).ravel(), residual.sum(0)])
+    assert gradient.dtype == np.float64
+    assert value == pytest.approx(share @ per_sample, rel=1e-6)
+    scale = np.max(np.abs(expected_gradient))
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=0, atol=1e-5 * scale)

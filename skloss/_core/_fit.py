@@ -2,7 +2,8 @@
 
 One fit: the target is put in units of its own spread (:mod:`._units`),
 the arrays become a :class:`FitProblem`, :func:`make_objective` picks the
-objective for the loss, and L-BFGS-B minimises it; a non-smooth loss goes through
+objective for the loss, and L-BFGS-B minimises it (whitening X midway if
+it progresses slowly, :mod:`._late_whitening`); a non-smooth loss goes through
 :func:`~skloss._core._nonsmooth.minimise_non_smooth` instead.
 """
 
@@ -15,7 +16,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._kernel_ridge import kernel_ridge_solution, solves_directly
-from ._lbfgs import lbfgs, with_single_threaded_blas
+from ._late_whitening import minimise_smooth
+from ._lbfgs import with_single_threaded_blas
 from ._nonsmooth import minimise_non_smooth
 from ._objective import LinearObjective, is_half_squared_error, make_objective
 from ._parametrisation import Reparametrisation
@@ -125,8 +127,9 @@ def fit_linear_model(
         theta = np.clip(theta, bounds.lb, bounds.ub)
 
     if loss.is_smooth:
-        theta, n_iter, converged, message, value = lbfgs(
-            objective.value_and_gradient, theta, max_iter, tol, bounds
+        # The objective may come back in whitened coordinates (_late_whitening).
+        objective, theta, n_iter, converged, message, value = minimise_smooth(
+            objective, theta, max_iter, tol, bounds
         )
     else:
         theta, n_iter, converged, message = minimise_non_smooth(objective, theta, max_iter, tol)

@@ -120,7 +120,7 @@ class _StoppingRule:
             raise StopIteration
 
 
-def lbfgs(function, theta, max_iter, tol, bounds=None):
+def lbfgs(function, theta, max_iter, tol, bounds=None, interrupt=None, start_value=None):
     """Minimise ``function`` (theta -> value, gradient) from ``theta``.
 
     Stops when the largest projected gradient entry is below ``tol`` and the
@@ -128,15 +128,28 @@ def lbfgs(function, theta, max_iter, tol, bounds=None):
     ``bounds`` (a ``scipy.optimize.Bounds``) keeps ``theta`` in a box; the
     start is moved into it.
 
+    ``interrupt(theta, gradient)``, if given, is asked after every iteration
+    the rule did not stop: True ends the run there (the caller knows why).
+    ``start_value`` is the objective at the start of a run this one
+    continues (the rule's depth is relative to it); the value at ``theta``
+    if None.
+
     Returns
     -------
     theta, n_iter, converged, message, value
         ``value`` is the function at the returned ``theta``.
     """
     tracked = _BestFinite(function)
+    tracked.start_value = start_value
     if bounds is not None:
         theta = np.clip(theta, bounds.lb, bounds.ub)
     rule = _StoppingRule(tracked, tol, bounds)
+
+    def callback(intermediate_result):
+        rule(intermediate_result)
+        if interrupt(intermediate_result.x, tracked.last_gradient):
+            raise StopIteration
+
     result = scipy.optimize.minimize(
         tracked,
         theta,
@@ -153,7 +166,7 @@ def lbfgs(function, theta, max_iter, tol, bounds=None):
             "ftol": 0.0,
             "maxls": _MAX_LINE_SEARCH,
         },
-        callback=rule,
+        callback=rule if interrupt is None else callback,
     )
     theta = result.x
     value = result.fun

@@ -58,8 +58,8 @@ _UNRESOLVED_SHARE = 1e-8
 
 def _raw_output_kernel(block, coef, intercept):
     """``X_b W + b + o_b``, multiplied in X's precision (a float32 X is never upcast)."""
-    raw = np.asarray(times(block, coef), dtype=float)
-    raw += intercept
+    # The sum is float64 whatever X's precision: adding the intercept upcasts.
+    raw = np.add(times(block, coef), intercept, dtype=float)
     if block.offset is not None:
         raw += block.offset
     return raw

@@ -3,8 +3,10 @@
 ``mu`` are the weighted column means of X (the model is fitted on centred
 features, without forming them) and ``T`` a preconditioner: for a general
 loss the inverse Cholesky factor of the covariance of X plus alpha (the
-Hessian for a loss of unit curvature), or, for wide or very many features,
-its diagonal ``1 / sqrt(std^2 + alpha)``; for squared error the exact
+Hessian for a loss of unit curvature), or, where that is dear (many
+features) or impossible (wide or large sparse X), its diagonal
+``1 / sqrt(std^2 + alpha)``, which a slow fit of dense X may later trade
+for the full factor (:mod:`._late_whitening`); for squared error the exact
 penalised Hessian, which L-BFGS then sees as the identity. Bounded
 coefficients (a problem's ``coef_bounds``) get the diagonal scaling only,
 under which bounds on ``W`` stay bounds on ``V``. The objective
@@ -27,8 +29,8 @@ MAX_DENSE_FEATURES = 2000
 # features, 3.2 at 100, 7 at 400, 35 at 1,600; ten outputs make an
 # evaluation 2.2 times dearer; the factorisation costs about d^3 / 4 values.
 _EVALUATION_UNITS, _GRAM_FEATURES_PER_UNIT = 7.0, 6.6
-# Evaluations whitening may cost: it saved 0 to 7 at default tolerances.
-_WHITENING_BUDGET = 4.0
+# Evaluations whitening may cost up front: it saved 0 to 7 at default tolerances.
+WHITENING_BUDGET = 4.0
 # Multiply-adds below which whitening takes a few milliseconds: always done.
 _NEGLIGIBLE_WHITENING = 2e7
 # Cholesky jitter relative to a unit diagonal: enough to factor a
@@ -142,17 +144,47 @@ def inverse_cholesky_transpose(hessian):
     return inverse / root[:, np.newaxis]
 
 
+def whitening_cost(data):
+    """What whitening X would cost, in evaluations of the objective; None where it is never done.
+
+    Whitening (the inverse Cholesky factor of the covariance) costs one pass
+    computing ``X^T X`` and a ``d^3`` factorisation: nothing to speak of
+    on small data (returned as 0), a measured number of evaluations on
+    large dense X. It is never done for more features than samples or than
+    ``MAX_DENSE_FEATURES``, nor for large sparse X, whose Gram matrix is a
+    sparse product and a dense d x d matrix.
+
+    Parameters
+    ----------
+    data : DataSource
+
+    Returns
+    -------
+    float or None
+    """
+    n, d, k = data.n_samples, data.n_features, data.n_outputs
+    if d > min(n, MAX_DENSE_FEATURES):
+        return None
+    if n * d**2 / 2 + d**3 <= _NEGLIGIBLE_WHITENING:
+        return 0.0
+    if data.is_sparse:
+        return None
+    # Costs per value of X, in units of one value's share of an evaluation
+    # of one output.
+    whitening = _EVALUATION_UNITS + d / _GRAM_FEATURES_PER_UNIT + d**2 / (4 * n)
+    return whitening / (_EVALUATION_UNITS + k - 1)
+
+
 def choose_preconditioner(data):
     """``"covariance"`` if whitening X is likely to pay on this data, else ``"diagonal"``.
 
-    Whitening (the inverse Cholesky factor of the covariance) makes L-BFGS
-    converge in far fewer iterations on correlated features: 5 to 30 fewer
-    evaluations at tol=1e-8 on the benchmark data, 0 to 7 at the default
-    tol. It costs one pass computing ``X^T X`` and a ``d^3`` factorisation,
-    where the column scales of the diagonal preconditioner cost a pass at
-    the price of an evaluation. So X is whitened when that costs at most a
-    few evaluations, or little at all; sparse X only then, as its Gram
-    matrix is a sparse product and a dense d x d matrix.
+    Whitening makes L-BFGS converge in far fewer iterations on correlated
+    features: 5 to 30 fewer evaluations at tol=1e-8 on the benchmark data,
+    0 to 7 at the default tol. So X is whitened up front when that costs
+    at most a few evaluations (:func:`whitening_cost`); where it costs
+    more, a fit starts with the column scales (a pass at the price of an
+    evaluation) and whitens later only if L-BFGS progresses slowly
+    (:mod:`._late_whitening`).
 
     Parameters
     ----------
@@ -162,18 +194,8 @@ def choose_preconditioner(data):
     -------
     str
     """
-    n, d, k = data.n_samples, data.n_features, data.n_outputs
-    if d > min(n, MAX_DENSE_FEATURES):
-        return "diagonal"
-    if n * d**2 / 2 + d**3 <= _NEGLIGIBLE_WHITENING:
-        return "covariance"
-    if data.is_sparse:
-        return "diagonal"
-    # Costs per value of X, in units of one value's share of an evaluation
-    # of one output.
-    whitening = _EVALUATION_UNITS + d / _GRAM_FEATURES_PER_UNIT + d**2 / (4 * n)
-    evaluation = _EVALUATION_UNITS + k - 1
-    return "covariance" if whitening <= _WHITENING_BUDGET * evaluation else "diagonal"
+    cost = whitening_cost(data)
+    return "covariance" if cost is not None and cost <= WHITENING_BUDGET else "diagonal"
 
 
 def general_parametrisation(problem):
@@ -182,20 +204,12 @@ def general_parametrisation(problem):
     The penalty counts relative to the problem's total weight, so a
     sub-problem (a screened stage) is preconditioned like the full one.
     """
-    data, alpha = problem.data, problem.alpha / problem.data.weight_sum
-    n_features, n_outputs = data.n_features, data.n_outputs
-    if problem.coef_bounds is None and choose_preconditioner(data) == "covariance":
+    if problem.coef_bounds is None and choose_preconditioner(problem.data) == "covariance":
         # The covariance undoes correlated and badly scaled features, which
         # a diagonal scaling cannot; but only a diagonal keeps bounds bounds.
-        mean, gram = second_moments(data, centre=problem.fit_intercept)
-        mean = mean if problem.fit_intercept else np.zeros(n_features)
-        return Reparametrisation(
-            inverse_cholesky_transpose(gram + alpha * np.eye(n_features)),
-            mean,
-            np.zeros(n_outputs),
-            n_outputs,
-            problem.fit_intercept,
-        )
+        return whitened_parametrisation(problem)
+    data, alpha = problem.data, problem.alpha / problem.data.weight_sum
+    n_features, n_outputs = data.n_features, data.n_outputs
     mean, std = column_moments(data)
     # Scale each coefficient by the square root of its Hessian diagonal,
     # std^2 + alpha. Constant columns without a penalty keep scale 1.
@@ -209,5 +223,18 @@ def general_parametrisation(problem):
         mean if problem.fit_intercept else np.zeros(n_features),
         np.zeros(n_outputs),
         n_outputs,
+        problem.fit_intercept,
+    )
+
+
+def whitened_parametrisation(problem):
+    """Coordinates that whiten X: ``T`` the inverse Cholesky factor of its covariance plus alpha."""
+    data, alpha = problem.data, problem.alpha / problem.data.weight_sum
+    mean, gram = second_moments(data, centre=problem.fit_intercept)
+    return Reparametrisation(
+        inverse_cholesky_transpose(gram + alpha * np.eye(data.n_features)),
+        mean if problem.fit_intercept else np.zeros(data.n_features),
+        np.zeros(data.n_outputs),
+        data.n_outputs,
         problem.fit_intercept,
     )
