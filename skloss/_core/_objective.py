@@ -42,7 +42,11 @@ from ._parametrisation import (
     Reparametrisation,
     general_parametrisation,
 )
-from ._range_whitening import RangeReparametrisation, whitening_reparametrisation
+from ._range_whitening import (
+    RangeReparametrisation,
+    diagonal_roots,
+    whitening_reparametrisation,
+)
 
 # Gradients in z above this are scaled down before float32 products: far
 # below float32's largest value (3.4e38, 2**128) so that sums over many rows
@@ -245,9 +249,8 @@ class QuadraticObjective(Objective):
             )
         else:
             # Bounds on W are bounds on V only under a diagonal W = T V.
-            diagonal = np.diag(hessian)
             self.parametrisation = Reparametrisation(
-                1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0)),
+                1.0 / diagonal_roots(hessian),
                 mean,
                 offset,
                 data.n_outputs,

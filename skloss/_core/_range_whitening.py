@@ -77,6 +77,15 @@ class RangeReparametrisation(Reparametrisation):
         return np.concatenate([V.ravel(), c])
 
 
+def diagonal_roots(hessian):
+    """Square roots of the Hessian's diagonal, the columns' scales.
+
+    A column with nothing on the diagonal (constant, unpenalised) keeps scale one.
+    """
+    diagonal = np.diag(hessian)
+    return np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
+
+
 def whitening_reparametrisation(hessian, shift, offset, n_outputs, fit_intercept):
     """Coordinates with ``W = T V`` whitening ``hessian`` on its numerical range.
 
@@ -87,13 +96,10 @@ def whitening_reparametrisation(hessian, shift, offset, n_outputs, fit_intercept
     others, ``D`` the root of the Hessian's diagonal), with the null
     directions' projector (:class:`RangeReparametrisation`).
     """
-    diagonal = np.diag(hessian)
-    # Unit diagonal, so that the rank test does not depend on the columns'
-    # units; a column with nothing on the diagonal (constant, unpenalised)
-    # keeps scale one.
-    root = np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
+    # Unit diagonal, so that the rank test does not depend on the columns' units.
+    root = diagonal_roots(hessian)
     correlation = hessian / root / root[:, np.newaxis]
-    np.fill_diagonal(correlation, np.where(diagonal > 0, correlation.diagonal(), 1.0))
+    np.fill_diagonal(correlation, np.where(np.diag(hessian) > 0, correlation.diagonal(), 1.0))
     range_basis = _numerical_range(correlation)
     if range_basis is None:
         return Reparametrisation(
