@@ -181,3 +181,28 @@ def test_wide_least_squares_scales_exactly_with_the_units_of_x(units, layout):
     model = LinearGaussianRegressor().fit(FORMATS[layout](X * units), y, sample_weight=weight)
     np.testing.assert_allclose(model.coef_ * units, coef, rtol=0, atol=1e-8 * np.max(np.abs(coef)))
     assert model.intercept_ == pytest.approx(intercept, rel=1e-8)
+
+
+@pytest.mark.parametrize("units", [1e13, 1e-13])
+@pytest.mark.parametrize("alpha", [0.0, 1e-3])
+def test_wide_fit_with_one_column_in_extreme_units_still_fits_the_others(units, alpha):
+    # K squares the units: a column in units of 1e13 hid every other one
+    # below K's rounding level (residuals of 3 where the data interpolate).
+    rng = np.random.default_rng(1)
+    n, d = 40, 120
+    X = rng.normal(size=(n, d))
+    y = X[:, :5] @ rng.normal(size=5) + 0.1 * rng.normal(size=n)
+    X[:, 0] *= units
+    model = LinearGaussianRegressor(alpha=alpha, tol=1e-10).fit(X, y)
+    if alpha == 0.0:
+        # n < d, X of full row rank: the least-squares fits interpolate.
+        np.testing.assert_allclose(model.predict(X), y, rtol=0, atol=1e-6)
+    else:
+        reference = Ridge(alpha=alpha * n, solver="svd").fit(X, y)
+
+        def objective(coef, intercept):
+            residual = y - X @ coef - intercept
+            return residual @ residual / (2 * n) + 0.5 * alpha * coef @ coef
+
+        theirs = objective(reference.coef_, reference.intercept_)
+        assert objective(model.coef_, model.intercept_) - theirs <= 1e-6 * theirs

@@ -57,7 +57,7 @@ from scipy.linalg import lapack
 
 from ._blocks import available_threads, run_parts
 from ._data import InMemoryRows
-from ._moments import column_means
+from ._moments import column_means, column_moments
 
 # Samples beyond which the n x n kernel matrix is not formed (its float64
 # copy is 128 MiB, an eigendecomposition takes about 15 s on one core):
@@ -66,6 +66,11 @@ MAX_KERNEL_SAMPLES = 4096
 # Float64 values of one column slab of centred dense X (4 MiB), and the
 # fewest columns a slab has, so the rank-k update runs at BLAS-3 speed.
 _SLAB_VALUES, _MIN_SLAB_COLUMNS = 2**19, 64
+# How far above K's rounding level every column's variance (or the penalty)
+# must be for K to resolve it; other problems go to L-BFGS, whose
+# preconditioner scales each column.
+RESOLUTION_MARGIN = 100.0
+_CONSTANT_SPREAD = 1e-6
 # Multiply-adds below which forming K is not split over threads.
 _MIN_THREADED_WORK = 2**26
 
@@ -126,7 +131,9 @@ def _sparse_centred_kernel(X, mean, inverse):
     (:func:`._moments.centred_moments`) it then cancels by about
     ``mu^2 / variance`` for columns of large mean.
     """
-    X = X.astype(float) * inverse
+    # One float64 copy of the stored values (float32 X too), scaled in place.
+    X = X.astype(float, copy=True)
+    X.data *= inverse
     mean = mean * inverse
     kernel = (X @ X.T).toarray()
     projected = np.asarray(X @ mean).ravel()
@@ -186,6 +193,29 @@ def _transposed_product_kernel(block, dual):
     return (np.asarray(block.XT @ dual[block.rows], dtype=float),)
 
 
+def _columns_resolvable(data, fit_intercept, scaled_alpha, inverse, cutoff):
+    """Whether K resolves every column: none has a variance near K's rounding level unless
+    the penalty is above that level too.
+
+    K's eigenvalues are accurate to about ``cutoff`` times its trace; a
+    column whose variance (about its mean, or about zero without an
+    intercept; constant columns aside) is within :data:`RESOLUTION_MARGIN`
+    of that would be lost, and with it the fit along it when ``alpha`` is
+    smaller still (one column in units of 1e13 left the others unfitted).
+    One pass over X, next to forming K's ``n`` passes' worth of work.
+    """
+    mean, spread = column_moments(data)
+    if fit_intercept:
+        # Sparse moments cancel to about sqrt(eps) |mean|: constant below this.
+        spread = np.where(spread > _CONSTANT_SPREAD * np.abs(mean), spread, 0.0)
+    else:
+        spread = np.hypot(spread, mean)
+    variance = (spread * inverse) ** 2
+    level = RESOLUTION_MARGIN * cutoff * float(np.sum(variance))
+    smallest = float(np.min(variance[variance > 0], initial=np.inf))
+    return bool(smallest > level or scaled_alpha > level)
+
+
 def kernel_ridge_solution(problem):
     """The exact minimiser ``(coef, intercept)`` of a problem :func:`solves_directly` accepts.
 
@@ -197,8 +227,9 @@ def kernel_ridge_solution(problem):
     -------
     (coef, intercept) or None
         ``coef`` of shape (n_features, n_outputs), ``intercept``
-        (n_outputs,); None if the coefficients are too large for float64,
-        for the caller to fall back on L-BFGS.
+        (n_outputs,); None if K cannot resolve a column (see
+        :func:`_columns_resolvable`) or the coefficients are too large for
+        float64, for the caller to fall back on L-BFGS.
     """
     data = problem.data.without_offset()
     weight = data.sample_weight
@@ -211,16 +242,18 @@ def kernel_ridge_solution(problem):
     # (A A^T + alpha I) beta = r is (K + alpha c^-2 I) c^2 beta = r.
     largest = _largest_value(data.X)
     inverse = float(np.ldexp(1.0, -int(np.frexp(largest)[1]))) if largest > 0 else 1.0
+    cutoff = max(data.n_samples, data.n_features) * np.finfo(float).eps
+    scaled_alpha = problem.alpha * inverse * inverse
+    if not _columns_resolvable(data, problem.fit_intercept, scaled_alpha, inverse, cutoff):
+        return None
     kernel = _weighted_kernel(data, mean, inverse)
     root = np.sqrt(weight)[:, np.newaxis]
     target = root * (data.y - y_mean)
-    cutoff = max(data.n_samples, data.n_features) * np.finfo(float).eps
     # Centring leaves errors of about eps |x| in each entry of dense X - mu,
     # so of eps^2 |x|^2 in K; sparse K = X X^T less the means' terms cancels
     # to about eps |x|^2. A K of features without spread is all rounding.
     second_moment = float(np.trace(kernel) + (mean * inverse) @ (mean * inverse))
     floor = cutoff * second_moment * (1.0 if data.is_sparse else cutoff)
-    scaled_alpha = problem.alpha * inverse * inverse
     # R c^2 beta, times c^-1 so that X^T of it is in the units of one.
     weighted_dual = root * _dual_solution(kernel, target, scaled_alpha, cutoff, floor) * inverse
     # W = (X - 1 mu)^T R beta = c^-1 (X^T (R c^2 beta c^-1) - mu (1^T R c^2 beta c^-1)).
